@@ -1,0 +1,51 @@
+"""Import history: list batches and undo one, restoring exactly the state before it."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from attune import db
+from attune.contract import SPECS
+
+
+class UndoError(ValueError):
+    """The batch cannot be undone (unknown, already undone, or later imports changed its rows)."""
+
+
+def list_batches(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return db.run_query(cur, "import_batches")
+
+
+def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "cli") -> dict[str, int]:
+    """Remove the rows a batch inserted and put back the rows it replaced, in one transaction."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        batch = db.run_query(cur, "import_batch", {"batch_id": batch_id})
+        if batch.is_empty():
+            raise UndoError(f"There is no import batch {batch_id}.")
+        if batch["undone_at"][0] is not None:
+            raise UndoError(f"Batch {batch_id} was already undone on {batch['undone_at'][0]:%Y-%m-%d %H:%M}.")
+        table = SPECS[batch["kind"][0]].table
+        later = cur.execute(
+            f"SELECT min(replaced_by_batch) FROM {table}_history WHERE batch_id = $b", {"b": batch_id}
+        ).fetchall()[0][0]
+        if later is not None:
+            raise UndoError(f"Batch {later} later changed rows that batch {batch_id} imported; "
+                            f"undo batch {later} first.")
+        removed = cur.execute(f"DELETE FROM {table} WHERE batch_id = $b", {"b": batch_id}).fetchall()[0][0]
+        restored = cur.execute(
+            f"INSERT INTO {table} SELECT * EXCLUDE (replaced_by_batch) FROM {table}_history "
+            "WHERE replaced_by_batch = $b", {"b": batch_id}
+        ).fetchall()[0][0]
+        cur.execute(f"DELETE FROM {table}_history WHERE replaced_by_batch = $b", {"b": batch_id})
+        db.execute(cur, "mark_batch_undone", {"batch_id": batch_id, "undone_by": undone_by})
+        db.bump_data_version(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    return {"batch_id": batch_id, "removed": removed - restored, "restored": restored}

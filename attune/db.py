@@ -1,0 +1,152 @@
+"""The database: connection settings, versioned migrations and the named-query runner.
+
+SQL lives in queries/ as one file per query; this module only loads and binds it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = PROJECT_ROOT / "queries"
+MIGRATIONS_DIR = QUERIES_DIR / "migrations"
+DEFAULT_DB = PROJECT_ROOT / "data" / "attune.duckdb"
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process holds the database file open for writing."""
+
+
+def db_path() -> Path:
+    """The database file: $ATTUNE_DB, or data/attune.duckdb in the project."""
+    return Path(os.environ.get("ATTUNE_DB", DEFAULT_DB))
+
+
+def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database, apply pending migrations and session macros.
+
+    Threads and memory are capped for a small 2-core server; ATTUNE_THREADS and ATTUNE_MEMORY override.
+    """
+    target = str(path if path is not None else db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "threads": os.environ.get("ATTUNE_THREADS", "2"),
+        "memory_limit": os.environ.get("ATTUNE_MEMORY", "1GB"),
+    }
+    try:
+        con = duckdb.connect(target, read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusyError(
+                f"The database {target} is open in another Attune process (the dashboard or an import). "
+                "Wait for that import to finish, or stop the other process, then try again."
+            ) from exc
+        raise
+    if not read_only:
+        migrate(con)
+        run_script(con, "_macros")
+    return con
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Execute a helper script (queries/_NAME.sql): connection-scoped macros, not a named query."""
+    con.execute(_read_sql(QUERIES_DIR / f"{name}.sql"))
+
+
+def migrations() -> list[tuple[int, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        found.append((int(path.name.split("_", 1)[0]), path))
+    return found
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the database's version, each in its own transaction."""
+    current = schema_version(con)
+    for version, path in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(_read_sql(path))
+            con.execute(
+                "INSERT INTO schema_migrations VALUES ($v, current_localtimestamp())", {"v": version}
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+@cache
+def _read_sql(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.name.startswith("_"))
+
+
+def query_sql(name: str) -> str:
+    path = QUERIES_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not path.exists():
+        raise KeyError(f"No query named {name!r}. Known queries: {', '.join(query_names())}")
+    return _read_sql(path)
+
+
+def query_parameters(name: str) -> set[str]:
+    """The $parameters a named query uses (comments ignored)."""
+    return set(_PARAM.findall(_COMMENT.sub("", query_sql(name))))
+
+
+def _bind(name: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    sql = query_sql(name)
+    wanted = query_parameters(name)
+    given = params or {}
+    missing = wanted - given.keys()
+    if missing:
+        raise KeyError(f"Query {name!r} needs parameters: {', '.join(sorted(missing))}")
+    return sql, {k: given[k] for k in wanted}
+
+
+def run_query(cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Run queries/NAME.sql with bound $parameters and return the result as a Polars frame.
+
+    Extra parameters are ignored, so callers can pass one filter dict to every query; a missing one
+    is an error naming it.
+    """
+    sql, bound = _bind(name, params)
+    return cur.sql(sql, params=bound).pl()
+
+
+def execute(cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
+    """Run a named statement that returns nothing of interest (writes)."""
+    sql, bound = _bind(name, params)
+    cur.execute(sql, bound)
+
+
+def data_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """A counter every import, undo and review bumps; part of every cache key."""
+    return int(run_query(cur, "data_version")["version"][0])
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    execute(cur, "bump_data_version")

@@ -1,0 +1,103 @@
+"""The shared sidebar: what data is loaded (and how fresh), and the filter bar every page obeys.
+
+Filters are seeded once per browser session from the URL, kept in session state while moving between
+pages, and written back to the URL on every run so that a link reproduces the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import streamlit as st
+
+from attune import db, filters
+from attune.filters import PRESETS, Choices, Filters, Selection
+from attune.formatting import day
+from attune.ui.cache import load
+
+STALE_AFTER_DAYS = 14
+
+
+def data_extent(cur) -> dict:
+    return db.run_query(cur, "data_extent").row(0, named=True)
+
+
+def filter_options(cur, visible: tuple[str, ...] | None) -> pl.DataFrame:
+    return db.run_query(cur, "filter_options", {"visible": None if visible is None else list(visible)})
+
+
+def as_of_date(extent: dict) -> date:
+    """The day the data describes: the newest session, or today when future bookings are included."""
+    last = extent["last_session"]
+    return min(last.date(), date.today()) if last else date.today()
+
+
+def render(visible: tuple[str, ...] | None = None) -> Filters:
+    extent = load(data_extent)
+    options = load(filter_options, visible)
+    _freshness(extent)
+    as_of = as_of_date(extent)
+    first = extent["first_session"].date() if extent["first_session"] else None
+    choices = Choices(
+        therapist_ids=tuple(options["therapist_id"].to_list()),
+        supervisors=tuple(sorted({s for s in options["supervisor"].to_list() if s})),
+        sites=tuple(sorted({s for sites in options["session_sites"].to_list() for s in sites})),
+        services=tuple(sorted({s for services in options["services"].to_list() for s in services})),
+    )
+    if "flt_preset" not in st.session_state:
+        selection, notices = filters.parse_query(dict(st.query_params), choices, as_of, first)
+        _seed(selection)
+        st.session_state["flt_notices"] = notices
+    selection = _widgets(choices, options, as_of, first)
+    for notice in st.session_state.get("flt_notices", []):
+        st.sidebar.caption(f"⚠️ {notice}")
+    st.query_params.from_dict(filters.to_query(selection))
+    st.session_state["filters"] = selection.filters(visible)
+    st.session_state["as_of"] = as_of
+    return st.session_state["filters"]
+
+
+def _seed(selection: Selection) -> None:
+    st.session_state["flt_preset"] = selection.preset
+    st.session_state["flt_range"] = (selection.start, selection.end)
+    st.session_state["flt_therapists"] = list(selection.therapist_ids)
+    st.session_state["flt_teams"] = list(selection.supervisors)
+    st.session_state["flt_sites"] = list(selection.sites)
+    st.session_state["flt_services"] = list(selection.services)
+
+
+def _widgets(choices: Choices, options: pl.DataFrame, as_of: date, first: date | None) -> Selection:
+    bar = st.sidebar
+    bar.subheader("Filters")
+    preset = bar.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="flt_preset")
+    if preset == "custom":
+        picked = bar.date_input("From – to", key="flt_range", format="YYYY-MM-DD")
+        start, end = (picked[0], picked[1]) if len(picked) == 2 else (picked[0], picked[0])
+    else:
+        start, end = filters.preset_range(preset, as_of, first)
+        st.session_state["flt_range"] = (start, end)
+        bar.caption(f"{day(start)} to {day(end)}")
+    names = dict(zip(options["therapist_id"], options["therapist_name"], strict=True))
+    therapists = bar.multiselect("Therapists", choices.therapist_ids, key="flt_therapists",
+                                 format_func=lambda t: f"{names.get(t, t)} ({t})", placeholder="All therapists")
+    teams = bar.multiselect("Team (supervisor)", choices.supervisors, key="flt_teams", placeholder="All teams")
+    sites = bar.multiselect("Site", choices.sites, key="flt_sites", placeholder="All sites")
+    services = bar.multiselect("Service", choices.services, key="flt_services", placeholder="All services")
+    return Selection(preset, start, end, tuple(therapists), tuple(teams), tuple(sites), tuple(services))
+
+
+def _freshness(extent: dict) -> None:
+    bar = st.sidebar
+    if not extent["sessions"]:
+        bar.info("No data loaded yet. Import your clinic's CSV exports on the Data page.")
+        return
+    last: datetime = extent["last_session"]
+    bar.caption(
+        f"**Data:** {extent['sessions']:,} sessions, {day(extent['first_session'])} to {day(last)}  \n"
+        f"**Last import:** {extent['last_import']:%Y-%m-%d %H:%M}" if extent["last_import"] else ""
+    )
+    age = (date.today() - last.date()).days
+    if age > STALE_AFTER_DAYS:
+        bar.warning(f"The newest session is {age} days old. Import a recent export before the meeting: "
+                    "numbers here describe the period up to " + day(last) + ".")

@@ -1,0 +1,15 @@
+-- Helpers for validating staged text, used by the importer's generated checks.
+-- clean(x): trimmed text, NULL for blanks and spreadsheet missing-value markers.
+CREATE OR REPLACE TEMP MACRO clean(x) AS (
+    CASE WHEN lower(trim(x)) IN ('', 'na', 'n/a', '#n/a', '#null!', 'null', 'none', 'nan', '-') THEN NULL
+         ELSE trim(x) END
+);
+-- word(x): a status word in one spelling: lower case, single spaces.
+CREATE OR REPLACE TEMP MACRO word(x) AS (lower(regexp_replace(trim(x), '\s+', ' ', 'g')));
+-- as_bool(x): yes/no words as a boolean, NULL when not recognisable.
+CREATE OR REPLACE TEMP MACRO as_bool(x) AS (
+    CASE WHEN word(x) IN ('true', 'yes', 'y', '1', 'active', 't') THEN true
+         WHEN word(x) IN ('false', 'no', 'n', '0', 'inactive', 'f') THEN false END
+);
+-- as_number(x): a number, accepting a decimal comma.
+CREATE OR REPLACE TEMP MACRO as_number(x) AS (TRY_CAST(replace(x, ',', '.') AS DOUBLE));
