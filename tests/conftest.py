@@ -1,0 +1,105 @@
+"""Shared fixtures: real DuckDB files built from real CSV exports (the demo clinic or small hand-written files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from attune import db, demo, ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def demo_exports(tmp_path_factory) -> Path:
+    """The default demo clinic's CSV exports (seed 1), written once per test run."""
+    out = tmp_path_factory.mktemp("demo_exports")
+    demo.generate(seed=1).write(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(demo_exports) -> dict:
+    return json.loads((demo_exports / "demo_manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(demo_exports, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo_db") / "demo.duckdb"
+    con = db.connect(path)
+    for kind in ("therapists", "sessions", "feedback", "episodes", "switch_requests"):
+        report = ingest.import_file(con, demo_exports / f"{kind}.csv")
+        assert report.status == "imported", report.summary
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo database, also set as ATTUNE_DB for the app."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_template, path)
+    monkeypatch.setenv("ATTUNE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "empty.duckdb"
+    db.connect(path).close()
+    monkeypatch.setenv("ATTUNE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A fresh, migrated database connection for logic tests."""
+    connection = db.connect(tmp_path / "t.duckdb")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write a small CSV file from text (dedented, exact bytes when given bytes)."""
+
+    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text("\n".join(line.strip() for line in content.strip().splitlines()) + "\n",
+                            encoding=encoding)
+        return path
+
+    return _write
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """AppTest runs share the process: clear cached data and connections between tests."""
+    yield
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    except Exception:  # streamlit not imported by this test
+        pass
+
+
+def app_test(page: str | None = None, timeout: float = 30):
+    """Run app.py headlessly (optionally switching to a page) and return the finished AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    os.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
