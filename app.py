@@ -8,6 +8,9 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/attendance.py", title="Attendance", icon=":material/event_busy:"),
+    st.Page("pages/dropout.py", title="Dropout", icon=":material/trending_down:"),
+    st.Page("pages/fit.py", title="Fit & switches", icon=":material/swap_horiz:"),
 ]
 
 page = st.navigation(PAGES)
