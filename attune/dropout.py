@@ -17,7 +17,7 @@ import polars as pl
 from attune import db
 from attune._rates import with_rate
 from attune.filters import Filters
-from attune.formatting import score
+from attune.formatting import rate, score
 from attune.overview import DROPOUT_GAP_DAYS
 from attune.survival import KM_SCHEMA, kaplan_meier
 
@@ -81,8 +81,26 @@ def by_therapist(frame: pl.DataFrame) -> pl.DataFrame:
     counted = _counts(frame, ["therapist_id"])
     active = frame.filter(pl.col("end_date").is_null()).group_by("therapist_id").agg(active=pl.len().cast(pl.Int64))
     return (names.join(counted, on="therapist_id", how="left").join(active, on="therapist_id", how="left")
-            .with_columns(pl.col("ended", "dropouts", "early_dropouts", "active").fill_null(0))
+            .with_columns(pl.col("ended", "dropouts", "early_dropouts", "active").fill_null(0),
+                          level=pl.format("{} ({})", "therapist_name", "therapist_id"))
             .sort("therapist_name", "therapist_id"))
+
+
+def therapist_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """`by_therapist` for display: rates written with their denominators, the interval in percent."""
+
+    def written(num: str) -> pl.Expr:
+        return pl.struct(num, "ended").map_elements(lambda r: rate(r[num], r["ended"]), return_dtype=pl.Utf8)
+
+    return frame.select(
+        pl.col("level").alias("Therapist"),
+        pl.col("ended").alias("Episodes ended"),
+        written("dropouts").alias("Dropout rate"),
+        pl.format("{}–{}%", (100 * pl.col("dropout_low")).round(1), (100 * pl.col("dropout_high")).round(1))
+        .alias("95% interval"),
+        written("early_dropouts").alias("Early dropout"),
+        pl.col("active").alias("Still in therapy"),
+    )
 
 
 def by_early_srs(frame: pl.DataFrame, cutoff: float) -> pl.DataFrame:
@@ -93,6 +111,18 @@ def by_early_srs(frame: pl.DataFrame, cutoff: float) -> pl.DataFrame:
     order = {f"Early SRS below {cutoff:g}": 0, f"Early SRS {cutoff:g} or above": 1, "No early rating": 2}
     counted = _counts(frame.with_columns(group=group), ["group"])
     return counted.with_columns(order=pl.col("group").replace_strict(order, return_dtype=pl.Int64)).sort("order")
+
+
+def alliance_table(split: pl.DataFrame) -> pl.DataFrame:
+    """`by_early_srs` for display."""
+    return split.select(
+        pl.col("group").alias("Early alliance"),
+        pl.col("ended").alias("Episodes ended"),
+        pl.struct("dropouts", "ended").map_elements(lambda r: rate(r["dropouts"], r["ended"]),
+                                                    return_dtype=pl.Utf8).alias("Dropout rate"),
+        pl.format("{}–{}%", (100 * pl.col("dropout_low")).round(1), (100 * pl.col("dropout_high")).round(1))
+        .alias("95% interval"),
+    )
 
 
 def retention(frame: pl.DataFrame, therapist_ids: Sequence[str] = (), event: str = "dropout") -> pl.DataFrame:

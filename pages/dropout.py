@@ -72,8 +72,7 @@ else:
     show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km")
 
 st.subheader("By therapist")
-therapists = dropout.by_therapist(episodes).with_columns(
-    level=pl.format("{} ({})", "therapist_name", "therapist_id")).filter(pl.col("ended") > 0)
+therapists = dropout.by_therapist(episodes).filter(pl.col("ended") > 0)
 if therapists.is_empty():
     st.caption("No episode ended in this period.")
 else:
@@ -82,18 +81,11 @@ else:
                     width="stretch", theme=None, key="dropout_therapist_chart")
     st.caption("Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
                "most differences between therapists are noise. Hollow dots: fewer than 20 endings.")
-    show_table(therapists.select(
-        pl.col("level").alias("Therapist"), pl.col("ended").alias("Episodes ended"),
-        pl.struct("dropouts", "ended").map_elements(lambda r: rate(r["dropouts"], r["ended"]),
-                                                    return_dtype=pl.Utf8).alias("Dropout rate"),
-        pl.format("{}–{}%", (100 * pl.col("dropout_low")).round(1), (100 * pl.col("dropout_high")).round(1))
-        .alias("95% interval"),
-        pl.struct("early_dropouts", "ended").map_elements(lambda r: rate(r["early_dropouts"], r["ended"]),
-                                                          return_dtype=pl.Utf8).alias("Early dropout"),
-        pl.col("active").alias("Still in therapy")), "dropout by therapist", filters, key="dropout_therapists")
+    show_table(dropout.therapist_table(therapists), "dropout by therapist", filters, key="dropout_therapists")
 
 st.subheader("Early alliance and dropout")
-alliance = dropout.by_early_srs(episodes, SRS_CUTOFF).rename({"group": "level"})
+split = dropout.by_early_srs(episodes, SRS_CUTOFF)
+alliance = split.rename({"group": "level"})
 if alliance.is_empty():
     st.caption("No episode ended in this period.")
 else:
@@ -102,6 +94,7 @@ else:
                     width="stretch", theme=None, key="dropout_alliance_chart")
     st.caption(f"Early SRS = mean of the episode's first two SRS ratings; {SRS_CUTOFF:g} is the usual signal to "
                "talk about the relationship. Episodes that ended in the period.")
+    show_table(dropout.alliance_table(split), "dropout by early alliance", filters, key="dropout_alliance")
 
 st.subheader("Dropouts in the period")
 dropped = dropout.dropouts_table(episodes)

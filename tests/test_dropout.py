@@ -55,10 +55,17 @@ def test_by_therapist_with_intervals(episodes):
     assert table["dropout_small"].all()
 
 
+def test_therapist_table_writes_rates_with_denominators(episodes):
+    table = dropout.therapist_table(dropout.by_therapist(episodes))
+    assert table.row(0) == ("Ann Archer (T1)", 2, "50.0% of 2", "9.5–90.5%", "50.0% of 2", 1)
+    assert table.row(1)[4] == "0.0% of 2"
+
+
 def test_dropout_by_early_srs(episodes):
     split = dropout.by_early_srs(episodes, 36.0)
     assert split.select("group", "ended", "dropouts").rows() == [("Early SRS below 36", 2, 2),
                                                                  ("Early SRS 36 or above", 2, 0)]
+    assert dropout.alliance_table(split)["Dropout rate"].to_list() == ["100.0% of 2", "0.0% of 2"]
 
 
 def test_retention_censors_active_and_other_endings(episodes):
