@@ -51,11 +51,8 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
                   "arrayminus": (rate - low).to_list(), "color": s.colour, "thickness": 2, "width": 5}
         custom = [[lab, num, den, lo, hi] for lab, num, den, lo, hi in
                   zip(labels, frame[s.numerator], frame[s.denominator], low, high, strict=True)]
-        common = {
-            "mode": "markers", "name": s.name, "customdata": custom,
-            "marker": {"color": s.colour, "size": 12, "line": {"color": s.colour, "width": 2},
-                       "symbol": ["circle-open" if sm else "circle" for sm in small]},
-        }
+        common = {"mode": "markers", "name": s.name, "customdata": custom,
+                  "marker": {"color": s.colour, "size": 12, "line": {"color": s.colour, "width": 2}}}
         value = "%{x:.1%}" if horizontal else "%{y:.1%}"
         hover = (f"%{{customdata[0]}}<br>{s.name}: {value} (%{{customdata[1]}} of %{{customdata[2]}})"
                  "<br>95% interval %{customdata[3]:.1%}–%{customdata[4]:.1%}<extra></extra>")
@@ -63,6 +60,9 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
             fig.add_trace(go.Scatter(x=rate, y=where, error_x=errors, hovertemplate=hover, **common))
         else:
             fig.add_trace(go.Scatter(x=where, y=rate, error_y=errors, hovertemplate=hover, **common))
+        hollow = [k for k, sm in enumerate(small) if sm]
+        at = ([rate[k] for k in hollow], [where[k] for k in hollow])
+        _hollow_overlay(fig, *(at if horizontal else at[::-1]), s.colour, 12)
     category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": labels, "automargin": True,
                      "showgrid": False, "zeroline": False, "range": [-0.6, frame.height - 0.4]}
     if reference is not None:
@@ -83,6 +83,13 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
     base_layout(fig, height=height or (max(320, 70 + 46 * n) if horizontal else 440), title=title)
     fig.update_layout(showlegend=len(series) > 1)
     return fig
+
+
+def _hollow_overlay(fig: go.Figure, x: list, y: list, colour: str, size: int) -> None:
+    """Redraw points over a small denominator as hollow rings (the legend keeps the filled symbol)."""
+    if x:
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker={"color": "white", "size": size, "line": {"color": colour, "width": 2}}))
 
 
 def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
@@ -127,10 +134,12 @@ def rate_trend(frame: pl.DataFrame, series: list[RateSeries], x: str = "period",
         small = frame[f"{s.prefix}_small"].to_list()
         fig.add_trace(go.Scatter(
             x=frame[x], y=frame[f"{s.prefix}_rate"], mode="lines+markers", name=s.name, customdata=custom,
-            line={"color": s.colour, "width": 3},
-            marker={"color": s.colour, "size": 9, "symbol": ["circle-open" if sm else "circle" for sm in small]},
+            line={"color": s.colour, "width": 3}, marker={"color": s.colour, "size": 9},
             hovertemplate=f"%{{x|%Y-%m-%d}}<br>{s.name}: %{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}})"
                           "<extra></extra>"))
+        rates = frame[f"{s.prefix}_rate"].to_list()
+        hollow = [k for k, sm in enumerate(small) if sm and rates[k] is not None]
+        _hollow_overlay(fig, [frame[x][k] for k in hollow], [rates[k] for k in hollow], s.colour, 9)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="rate")
     fig.update_xaxes(tickformat=tick_format)
     return base_layout(fig, height=420, title=title)

@@ -37,7 +37,7 @@ else:
 if filters.services:
     st.caption("The service filter does not apply here: episodes belong to a therapist, not a service.")
 
-cards = st.columns(4)
+cards = st.columns([3, 3, 2, 2])
 cards[0].metric("Dropout rate" + (" (estimated)" if facts["estimated"] else ""),
                 rate(facts["dropouts"], facts["ended"]), border=True, help="Dropouts ÷ episodes ended in the period.")
 cards[1].metric("Early dropout", rate(facts["early_dropouts"], facts["ended"]), border=True,
