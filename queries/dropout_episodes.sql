@@ -9,7 +9,7 @@
 WITH chosen AS (
     SELECT therapist_id, therapist_name FROM scoped_therapists($therapist_ids, $supervisors, $sites, $visible)
 ),
-ep AS (
+ep AS MATERIALIZED (
     SELECT e.*, c.therapist_name, row_number() OVER () AS episode_key
     FROM clinic_episodes($dropout_gap_days) e JOIN chosen c USING (therapist_id)
     WHERE e.start_date <= $end_date AND (e.end_date IS NULL OR e.end_date >= $start_date)

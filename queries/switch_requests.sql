@@ -13,7 +13,7 @@
 WITH chosen AS (
     SELECT therapist_id, therapist_name FROM scoped_therapists($therapist_ids, $supervisors, $sites, $visible)
 ),
-req AS (
+req AS MATERIALIZED (
     SELECT q.request_id, q.client_id, q.from_therapist_id, c.therapist_name AS from_name, q.to_therapist_id,
            coalesce(t.name, q.to_therapist_id) AS to_name, q.requested_at, q.reason, q.status,
            q.requested_at BETWEEN $start_date AND $end_date AS made_in_period
@@ -26,19 +26,23 @@ req AS (
 before AS (
     SELECT req.request_id, r.srs_total,
            row_number() OVER (PARTITION BY req.request_id ORDER BY r.rated_at DESC, r.feedback_key DESC) AS k
-    FROM req JOIN ratings r
+    FROM req JOIN (SELECT * FROM ratings WHERE client_id IN (SELECT client_id FROM req)) r
       ON r.client_id = req.client_id AND r.therapist_id = req.from_therapist_id
      AND r.rated_at::DATE <= req.requested_at
     WHERE r.srs_total IS NOT NULL
+    QUALIFY k <= 3
 ),
 after AS (
     SELECT req.request_id, r.srs_total,
            row_number() OVER (PARTITION BY req.request_id ORDER BY r.rated_at, r.feedback_key) AS k
-    FROM req JOIN ratings r
+    FROM req JOIN (SELECT * FROM ratings WHERE client_id IN (SELECT client_id FROM req)) r
       ON r.client_id = req.client_id AND r.therapist_id = req.to_therapist_id
      AND r.rated_at::DATE > req.requested_at
     WHERE r.srs_total IS NOT NULL
+    QUALIFY k <= 3
 ),
+before_mean AS (SELECT request_id, avg(srs_total) AS srs_before, count(*) AS rated_before FROM before GROUP BY 1),
+after_mean AS (SELECT request_id, avg(srs_total) AS srs_after, count(*) AS rated_after FROM after GROUP BY 1),
 attended_after AS (
     SELECT req.request_id, count(*) AS attended_after
     FROM req JOIN sessions s
@@ -53,14 +57,12 @@ new_episode AS (
      AND (e.end_date IS NULL OR e.end_date >= req.requested_at)
     QUALIFY row_number() OVER (PARTITION BY req.request_id ORDER BY e.start_date) = 1
 )
-SELECT req.*,
-       (SELECT avg(srs_total) FROM before b WHERE b.request_id = req.request_id AND b.k <= 3) AS srs_before,
-       (SELECT count(*) FROM before b WHERE b.request_id = req.request_id AND b.k <= 3) AS rated_before,
-       (SELECT avg(srs_total) FROM after a WHERE a.request_id = req.request_id AND a.k <= 3) AS srs_after,
-       (SELECT count(*) FROM after a WHERE a.request_id = req.request_id AND a.k <= 3) AS rated_after,
-       coalesce(aa.attended_after, 0) AS attended_after,
+SELECT req.*, bm.srs_before, coalesce(bm.rated_before, 0) AS rated_before, am.srs_after,
+       coalesce(am.rated_after, 0) AS rated_after, coalesce(aa.attended_after, 0) AS attended_after,
        ne.new_end_date, ne.new_end_reason, ne.new_estimated
 FROM req
+LEFT JOIN before_mean bm USING (request_id)
+LEFT JOIN after_mean am USING (request_id)
 LEFT JOIN attended_after aa USING (request_id)
 LEFT JOIN new_episode ne USING (request_id)
 ORDER BY req.requested_at, req.request_id;

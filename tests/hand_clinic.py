@@ -76,7 +76,8 @@ C4,T2,2026-01-08,2026-03-01,dropout
 C5,T2,2026-01-09,2026-02-15,switched
 """
 
-# No episodes export: the gap rule (42 days) decides. The newest session is 2026-03-30.
+# No episodes export: the gap rule (42 days) decides. The newest session is 2026-03-30. C5's last slot was
+# booked twice (attended and no-show at the same time): attended wins, whatever the row order.
 ESTIMATE_SESSIONS = """
 session_id,client_id,therapist_id,scheduled_at,status,session_number,site,service
 G01,C1,T1,2026-01-05 10:00,attended,1,North,Adult
@@ -88,6 +89,9 @@ G06,C2,T1,2026-01-20 10:00,attended,3,North,Adult
 G07,C3,T2,2026-01-07 10:00,attended,1,Riverside,Adult
 G08,C3,T2,2026-03-30 10:00,attended,2,Riverside,Adult
 G09,C4,T2,2026-01-08 10:00,no_show,1,Riverside,Adult
+G10,C5,T1,2026-01-05 10:00,attended,1,North,Adult
+G11,C5,T1,2026-01-12 10:00,attended,2,North,Adult
+G12,C5,T1,2026-01-12 10:00,no_show,3,North,Adult
 """
 
 # Requests to change therapist; outcomes worked out in test_fit.py. No episodes export: the new therapist's

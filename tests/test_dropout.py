@@ -108,10 +108,12 @@ def test_gap_rule_estimate_matches_the_overview(con, tmp_path):
     assert (rows["C2"]["end_date"], rows["C2"]["end_reason"]) == (date(2026, 1, 20), "ended")
     assert rows["C3"]["end_date"] is None
     assert "C4" not in rows  # never attended: no episode
+    # C5: two bookings at the last time, one attended: not a dropout (the tie never depends on row order).
+    assert (rows["C5"]["end_date"], rows["C5"]["end_reason"]) == (date(2026, 1, 12), "ended")
     facts = dropout.summary(episodes)
-    assert (facts["dropouts"], facts["ended"], facts["early_dropouts"]) == (1, 2, 1)
+    assert (facts["dropouts"], facts["ended"], facts["early_dropouts"]) == (1, 3, 1)
     headline = overview.headline_row(con.cursor(), Q1.params())
-    assert (headline["dropouts"], headline["ended_episodes"], headline["dropout_estimated"]) == (1, 2, True)
+    assert (headline["dropouts"], headline["ended_episodes"], headline["dropout_estimated"]) == (1, 3, True)
     assert "estimated" in dropout.definition(True)
 
 
