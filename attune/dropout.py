@@ -171,9 +171,9 @@ def dropouts_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("ended_in_period") & pl.col("dropout")).sort("end_date", descending=True).select(
         pl.col("client_id").alias("Client"),
         pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
-        pl.col("start_date").dt.to_string("%Y-%m-%d").alias("Started"),
-        pl.col("end_date").dt.to_string("%Y-%m-%d").alias("Ended"),
+        pl.col("start_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Started"),
+        pl.col("end_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Ended"),
         pl.col("attended_sessions").alias("Sessions attended"),
-        pl.col("early_srs").map_elements(score, return_dtype=pl.Utf8).alias("Early SRS"),
-        pl.col("last_srs").map_elements(score, return_dtype=pl.Utf8).alias("Last SRS"),
+        pl.col("early_srs").map_elements(score, return_dtype=pl.Utf8).fill_null("—").alias("Early SRS"),
+        pl.col("last_srs").map_elements(score, return_dtype=pl.Utf8).fill_null("—").alias("Last SRS"),
     )

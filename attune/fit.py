@@ -54,7 +54,7 @@ FRAMING = ("Switching therapist is often healthy self-advocacy about fit. These 
 def _one_decimal(column: str, signed: bool = False) -> pl.Expr:
     """Scores are written with one decimal ('36.0', not '36'); a signed change as '+2.0'."""
     spec = "+.1f" if signed else ".1f"
-    return pl.col(column).map_elements(lambda v: format(v, spec), return_dtype=pl.Utf8)
+    return pl.col(column).map_elements(lambda v: format(v, spec), return_dtype=pl.Utf8).fill_null("—")
 
 
 def categorise(reason: str | None) -> str:
@@ -99,7 +99,7 @@ def open_requests(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         pl.col("request_id").alias("Request"),
         pl.col("client_id").alias("Client"),
         pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").alias("Requested"),
+        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         (pl.lit(as_of) - pl.col("requested_at")).dt.total_days().alias("Days open"),
         pl.col("category").alias("Category"),
         pl.col("reason").alias("Reason (client's words)"),
@@ -168,7 +168,7 @@ def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:
     rows = made(frame).filter(pl.col("outcome").is_not_null()).sort("requested_at", descending=True)
     return rows.select(
         pl.col("client_id").alias("Client"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").alias("Requested"),
+        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
         pl.format("{} ({})", "to_name", "to_therapist_id").alias("To"),
         _one_decimal("srs_before").alias("SRS with previous (last ≤3)"),
@@ -185,7 +185,7 @@ def requests_table(frame: pl.DataFrame) -> pl.DataFrame:
     rows = made(frame).sort("requested_at", descending=True)
     return rows.select(
         pl.col("request_id").alias("Request"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").alias("Requested"),
+        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.col("client_id").alias("Client"),
         pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
         pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))

@@ -66,7 +66,7 @@ else:
     st.caption(
         "Kaplan–Meier estimate for episodes that started in the period, followed to the newest data; shaded: 95% "
         "band (Greenwood). Clients still in therapy are censored at the sessions attended so far"
-        + (" and other endings (planned, referred, switched) at their last session" if event == "dropout" else "")
+        + (" and other endings at their last session" if event == "dropout" else "")
         + f". Still in therapy {reached}"
         + (f"; half had left by session {median}." if median is not None else "."))
     show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km")

@@ -24,6 +24,9 @@ if requests.is_empty():
                 "filters. Widen the date range or clear a filter in the sidebar.")
     st.stop()
 
+if filters.services:
+    st.caption("The service filter does not apply here: requests are counted by the therapist the client asked to "
+               "leave.")
 made = fit.made(requests)
 statuses = made["status"].fill_null("not recorded").value_counts()
 status = dict(statuses.iter_rows())
