@@ -8,6 +8,8 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/attention.py", title="Needs attention", icon=":material/priority_high:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
 ]
 
 page = st.navigation(PAGES)

@@ -139,6 +139,23 @@ def with_kinds(listed: pl.DataFrame, kinds: list[str] | tuple[str, ...]) -> pl.D
     return listed.filter(pl.col("flag_kinds").list.eval(pl.element().is_in(list(kinds))).list.any())
 
 
+def table_view(listed: pl.DataFrame) -> pl.DataFrame:
+    """The list as the page shows (and exports) it: readable column names, reasons in one cell."""
+    return listed.select(
+        pl.col("rank").alias("Priority"),
+        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        pl.col("client_id").alias("Client"),
+        pl.col("sessions_attended").alias("Sessions"),
+        pl.col("latest_srs").alias("Latest SRS"),
+        pl.col("srs_trend").alias("SRS trend"),
+        pl.col("reasons").list.join("  ·  ").alias("Why"),
+        pl.col("days_since_attended").alias("Days since attended"),
+        pl.col("flags").alias("Flags"),
+        pl.when(pl.col("discussed")).then(pl.format("discussed {}", pl.col("reviewed_at").dt.strftime("%Y-%m-%d")))
+        .alias("Review"),
+    )
+
+
 def preview(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any],
             filters: Filters | None = None) -> pl.DataFrame:
     """How many active relationships each rule (and any rule) would flag with these thresholds.

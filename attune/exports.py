@@ -53,7 +53,14 @@ def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     ) if text_columns and frame.height else frame
 
 
+def flat_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """List cells (e.g. a trend shown as a sparkline) written as space-separated values: CSV has no lists."""
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    return frame.with_columns(pl.col(c).list.eval(pl.element().cast(pl.Utf8)).list.join(" ") for c in lists)
+
+
 def csv_bytes(frame: pl.DataFrame, filters: Filters | None) -> bytes:
+    frame = flat_frame(frame)
     buffer = io.StringIO()
     buffer.write(f"# Attune export; filters: {describe_filters(filters)}\n")
     safe_frame(frame).write_csv(buffer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import polars as pl
 
 from attune import db
 
@@ -105,6 +106,16 @@ GUIDANCE_LOW, GUIDANCE_HIGH = 0.10, 0.15
 
 def defaults() -> dict[str, float | int]:
     return {t.key: t.coerce(t.default) for t in THRESHOLDS}
+
+
+def describe() -> pl.DataFrame:
+    """Every threshold with its default, what it means and where the default comes from."""
+    return pl.DataFrame({
+        "Setting": [t.label for t in THRESHOLDS],
+        "Default": [f"{t.coerce(t.default):g} {t.unit}" for t in THRESHOLDS],
+        "Meaning": [t.meaning for t in THRESHOLDS],
+        "Source": [t.source for t in THRESHOLDS],
+    })
 
 
 def load(cur: duckdb.DuckDBPyConnection) -> dict[str, float | int]:

@@ -17,6 +17,8 @@ from attune.formatting import day
 from attune.ui.cache import load
 
 STALE_AFTER_DAYS = 14
+# URL parameters the filter bar owns; any other (e.g. a page's ?client=) is left in the URL for the page.
+FILTER_PARAMS = {"period", "from", "to", *filters.QUERY_KEYS.values()}
 
 
 def data_extent(cur) -> dict:
@@ -52,7 +54,8 @@ def render(visible: tuple[str, ...] | None = None) -> Filters:
     selection = _widgets(choices, options, as_of, first)
     for notice in st.session_state.get("flt_notices", []):
         st.sidebar.caption(f"⚠️ {notice}")
-    st.query_params.from_dict(filters.to_query(selection))
+    page_params = {k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_PARAMS}
+    st.query_params.from_dict({**filters.to_query(selection), **page_params})
     st.session_state["filters"] = selection.filters(visible)
     st.session_state["as_of"] = as_of
     return st.session_state["filters"]
