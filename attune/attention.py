@@ -40,21 +40,24 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule("early_low", "attention_early_low", "Low alliance early",
-         "Still in the first few rated sessions, with a mean SRS below the cutoff."),
+         "Still in the first few rated sessions, with a mean SRS below the cutoff. A weak early alliance is one "
+         "of the strongest predictors of dropping out."),
     Rule("low_srs", "attention_low_srs", "Low SRS",
          "The latest SRS total is below the cutoff, or one of its items is below the item cutoff."),
     Rule("srs_drop", "attention_srs_drop", "SRS drop",
          "The latest SRS fell from the previous rating, or lies below the client's own average."),
     Rule("switch_request", "attention_switch_request", "Asked to change therapist",
-         "An open request to change therapist, or one made recently, with the client's reason."),
+         "An open request to change therapist, or one made recently, with the client's reason. Asking is often "
+         "healthy self-advocacy about fit: a reason to talk, not a verdict."),
     Rule("missed_sessions", "attention_missed_sessions", "Missed sessions",
          "The latest bookings were no-shows or late cancellations, several in a row."),
     Rule("gone_quiet", "attention_gone_quiet", "Gone quiet",
          "No attended session for weeks, and no ending recorded."),
     Rule("no_feedback", "attention_no_feedback", "No feedback",
-         "Several attended sessions in a row without an SRS."),
+         "Several attended sessions in a row without an SRS: the relationship is invisible to feedback."),
     Rule("ors_flat", "attention_ors_flat", "ORS not improving",
-         "After several sessions the ORS has not improved by the reliable change."),
+         "After several sessions the ORS of a client who started below the clinical cutoff has not improved by "
+         "the reliable change."),
 )
 RULE_BY_KIND = {r.kind: r for r in RULES}
 SEVERITY = {3: "high", 2: "medium", 1: "low"}
@@ -145,10 +148,10 @@ def table_view(listed: pl.DataFrame) -> pl.DataFrame:
         pl.col("rank").alias("Priority"),
         pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
         pl.col("client_id").alias("Client"),
-        pl.col("sessions_attended").alias("Sessions"),
+        pl.col("reasons").list.join("  ·  ").alias("Why"),
         pl.col("latest_srs").alias("Latest SRS"),
         pl.col("srs_trend").alias("SRS trend"),
-        pl.col("reasons").list.join("  ·  ").alias("Why"),
+        pl.col("sessions_attended").alias("Sessions"),
         pl.col("days_since_attended").alias("Days since attended"),
         pl.col("flags").alias("Flags"),
         pl.when(pl.col("discussed")).then(pl.format("discussed {}", pl.col("reviewed_at").dt.strftime("%Y-%m-%d")))

@@ -129,6 +129,7 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
         v for c in SRS_ITEMS for v in rated[c].to_list() if v is not None]]) - 1), 10.5], row=2, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=[v[0] for v in ATTENDANCE.values()][::-1], row=3, col=1)
     fig.update_xaxes(tickformat="%d %b<br>%Y", row=3, col=1)
-    base_layout(fig, height=680)
+    base_layout(fig, height=700)
+    fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
     fig.update_annotations(font_size=FONT_SIZE)
     return fig

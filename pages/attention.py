@@ -50,10 +50,11 @@ if listed.is_empty():
                else "No relationship has the chosen kinds of flag.")
 else:
     show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list",
-               on_select="rerun", selection_mode="single-row", row_height=60, column_config={
+               on_select="rerun", selection_mode="single-row", column_config={
                    "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
                    "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
-                   "Why": st.column_config.TextColumn(width="large"),
+                   "Why": st.column_config.TextColumn(width=560, help="Each flag's reason; the client history below "
+                                                     "has them in full."),
                })
 
 # The client to look at: a table row, the selectbox, or ?client=<id> in the URL (links from other pages).
@@ -91,10 +92,12 @@ else:
                                            values["ors_cutoff"]), width="stretch", theme=None,
                     key="attention_timeline")
     with st.expander(f"Sessions ({history.height})"):
-        show_table(history, f"client-{client}-sessions", None, key="attention_sessions")
+        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={
+            "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
     if not switches.is_empty():
         st.markdown("**Requests to change therapist**")
-        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches")
+        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", column_config={
+            "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
 
 st.markdown("**Review log**")
 log = load(attention.client_reviews, client, filters.visible_therapists)

@@ -13,11 +13,11 @@ WITH early AS (
     GROUP BY r.client_id, r.therapist_id
 )
 SELECT client_id, therapist_id, 'early_low' AS flag_kind,
-       CASE WHEN rated = 1 THEN printf('Low alliance early: SRS %.1f at the first rated session, below %g.',
+       CASE WHEN rated = 1 THEN printf('Low alliance early: SRS %.1f at the first rated session (cutoff %g).',
                                        mean_srs, $srs_cutoff)
-            ELSE printf('Low alliance early: mean SRS %.1f over the first %d rated sessions, below %g.', mean_srs,
-                        rated, $srs_cutoff)
-       END || ' A weak early alliance is one of the strongest predictors of dropping out.' AS reason,
+            ELSE printf('Low alliance early: mean SRS %.1f over the first %d rated sessions (cutoff %g).',
+                        mean_srs, rated, $srs_cutoff)
+       END AS reason,
        3 AS severity,
        last_rated::DATE AS flagged_on
 FROM early

@@ -4,7 +4,7 @@
 --             $gap_days.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (2), flagged_on (the first day over the gap).
 SELECT client_id, therapist_id, 'gone_quiet' AS flag_kind,
-       printf('No attended session for %d days (last on %s) and no ending recorded.',
+       printf('No attended session for %d days (last on %s), and no ending recorded.',
               $as_of::DATE - last_attended::DATE, strftime(last_attended, '%Y-%m-%d')) AS reason,
        2 AS severity,
        last_attended::DATE + $gap_days::INTEGER + 1 AS flagged_on

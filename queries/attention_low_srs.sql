@@ -22,11 +22,10 @@ described AS (
 )
 SELECT client_id, therapist_id, 'low_srs' AS flag_kind,
        CASE WHEN srs_total < $srs_cutoff
-            THEN printf('Latest SRS %.1f (%s) is below the cutoff of %g', srs_total, strftime(rated_at, '%Y-%m-%d'),
-                        $srs_cutoff)
+            THEN printf('Latest SRS %.1f on %s, below %g', srs_total, strftime(rated_at, '%Y-%m-%d'), $srs_cutoff)
                  || CASE WHEN len(low_items) > 0 THEN printf('; items below %g: %s', $srs_item_cutoff, items_text)
                          ELSE '' END || '.'
-            ELSE printf('Latest SRS %.1f (%s) is not below %g, but an item is below %g: %s.', srs_total,
+            ELSE printf('Latest SRS %.1f on %s is not below %g, but an item is below %g: %s.', srs_total,
                         strftime(rated_at, '%Y-%m-%d'), $srs_cutoff, $srs_item_cutoff, items_text)
        END AS reason,
        CASE WHEN srs_total < $srs_cutoff THEN 2 ELSE 1 END AS severity,

@@ -24,7 +24,7 @@ run AS (
     GROUP BY b.client_id, b.therapist_id
 )
 SELECT client_id, therapist_id, 'missed_sessions' AS flag_kind,
-       printf('Missed the last %d booked sessions in a row (%s), most recently %s.', missed,
+       printf('Missed the last %d sessions in a row (%s), latest on %s.', missed,
               CASE WHEN late = 0 THEN 'no-shows' WHEN late = missed THEN 'late cancellations'
                    ELSE printf('%d no-show%s, %d late cancellation%s', missed - late,
                                CASE WHEN missed - late = 1 THEN '' ELSE 's' END, late,

@@ -24,8 +24,8 @@ recent AS (
     WHERE a.rev <= $no_feedback_sessions
 )
 SELECT client_id, therapist_id, 'no_feedback' AS flag_kind,
-       printf('No SRS collected at the last %d attended sessions (since %s): the relationship is invisible to '
-              || 'feedback.', count(*), strftime(min(scheduled_at), '%Y-%m-%d')) AS reason,
+       printf('No SRS at the last %d attended sessions (since %s).', count(*),
+              strftime(min(scheduled_at), '%Y-%m-%d')) AS reason,
        1 AS severity,
        max(scheduled_at)::DATE AS flagged_on
 FROM recent

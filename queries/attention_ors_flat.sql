@@ -21,9 +21,9 @@ ors AS (
     GROUP BY r.client_id, r.therapist_id
 )
 SELECT o.client_id, o.therapist_id, 'ors_flat' AS flag_kind,
-       printf('ORS changed %+.1f points (%.1f to %.1f) over %d sessions; reliable change is %g points for a '
-              || 'client who started below %g.', round(o.last_ors - o.first_ors, 1), o.first_ors, o.last_ors,
-              p.sessions_attended, $ors_change, $ors_cutoff) AS reason,
+       printf('ORS %+.1f points in %d sessions (%.1f to %.1f), short of the reliable change of %g.',
+              round(o.last_ors - o.first_ors, 1), p.sessions_attended, o.first_ors, o.last_ors,
+              $ors_change) AS reason,
        1 AS severity,
        o.last_rated::DATE AS flagged_on
 FROM ors o JOIN pairs p USING (client_id, therapist_id)

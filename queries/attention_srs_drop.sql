@@ -21,10 +21,10 @@ drops AS (
 )
 SELECT client_id, therapist_id, 'srs_drop' AS flag_kind,
        CASE WHEN from_previous >= $srs_drop
-            THEN printf('SRS fell %.1f points since the previous rating: %.1f to %.1f (%s).', from_previous, previous,
+            THEN printf('SRS fell %.1f points from the previous rating: %.1f to %.1f on %s.', from_previous, previous,
                         srs_total, strftime(rated_at, '%Y-%m-%d'))
-            ELSE printf('SRS %.1f (%s) is %.1f points below this client''s own average of %.1f over %d earlier '
-                        || 'ratings.', srs_total, strftime(rated_at, '%Y-%m-%d'), from_mean, earlier_mean, earlier_n)
+            ELSE printf('SRS %.1f on %s is %.1f points below the client''s own average of %.1f (%d earlier '
+                        || 'ratings).', srs_total, strftime(rated_at, '%Y-%m-%d'), from_mean, earlier_mean, earlier_n)
        END AS reason,
        CASE WHEN greatest(from_previous, from_mean) >= 2 * $srs_drop THEN 3 ELSE 2 END AS severity,
        rated_at::DATE AS flagged_on
