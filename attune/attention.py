@@ -27,6 +27,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
+from attune.formatting import rate
 from attune.settings import THRESHOLDS
 
 
@@ -250,9 +251,8 @@ def to_records(listed: pl.DataFrame, raised: pl.DataFrame) -> list[dict[str, Any
 
 def as_text(listed: pl.DataFrame, as_of: date, active: int) -> str:
     """The list for a terminal, grouped by therapist."""
-    share = f" ({100 * listed.height / active:.1f}%)" if active else ""
-    lines = [f"Needs attention as of {as_of.isoformat()}: {listed.height:,} of {active:,} active "
-             f"relationships{share}."]
+    lines = [f"Needs attention as of {as_of.isoformat()}: {listed.height:,} relationships, "
+             f"{rate(listed.height, active)} active relationships."]
     for (therapist_id, name), group in by_therapist(listed).group_by(["therapist_id", "therapist_name"],
                                                                        maintain_order=True):
         lines += ["", f"{name} ({therapist_id})"]

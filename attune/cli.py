@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import batches, db, demo, ingest
+from attune import attention, batches, db, demo, ingest, settings
 from attune.reader import UnreadableFileError
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -46,6 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     p_batches = sub.add_parser("batches", help="list import batches")
     _db_arg(p_batches)
     p_batches.set_defaults(func=_batches)
+
+    p_flags = sub.add_parser("flags", help="the relationships needing attention, with reasons")
+    _db_arg(p_flags)
+    p_flags.add_argument("--as-of", type=date.fromisoformat, default=None,
+                         help="the day to describe (YYYY-MM-DD; default: the newest session)")
+    p_flags.add_argument("--json", action="store_true", help="print JSON")
+    p_flags.add_argument("--include-discussed", action="store_true",
+                         help="also list relationships already marked discussed")
+    p_flags.set_defaults(func=_flags)
 
     args = parser.parse_args(argv)
     try:
@@ -143,4 +152,23 @@ def _undo(args) -> int:
 def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
+    return 0
+
+
+def _flags(args) -> int:
+    con = db.connect(args.db)
+    as_of = args.as_of or attention.latest_day(con)
+    if as_of is None:
+        print("No sessions loaded: import the clinic's exports first (attune import FILE...).", file=sys.stderr)
+        return 1
+    values = settings.load(con)
+    listed = attention.weekly_list(con, as_of, values, include_discussed=args.include_discussed)
+    active = attention.relationships(con, as_of, values).height
+    if args.json:
+        print(json.dumps({"as_of": as_of.isoformat(), "active_relationships": active, "thresholds": values,
+                          "relationships": attention.to_records(listed, attention.flags(con, as_of, values))},
+                         indent=2, default=str))
+    else:
+        print(attention.as_text(listed, as_of, active))
+    con.close()
     return 0

@@ -75,7 +75,7 @@ if not options:
 
 st.subheader("Client history")
 client = st.selectbox("Client", options, key="attention_client")
-st.query_params["client"] = client
+st.query_params["client"] = st.session_state["attention_link_seen"] = client  # shareable; not a new link
 rows = everything.filter(everything["client_id"] == client)
 raised = load(attention.client_flags, client, as_of, values, filters.visible_therapists)
 for flag in raised.iter_rows(named=True):
