@@ -175,7 +175,8 @@ def preview(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any],
     for rule in RULES:
         used = [t for t in THRESHOLDS if rule.kind in t.rules]
         rows.append({"flag_kind": rule.kind, "rule": rule.label,
-                     "thresholds": ", ".join(f"{t.label} {values[t.key]:g} {t.unit}" for t in used) or "—",
+                     "thresholds": ", ".join(f"{t.label} {values[t.key]:g} {t.unit}" for t in used)
+                     or f"open, or made in the last {values['active_days']:g} days",
                      "flagged": counts.get(rule.kind, 0)})
     any_flag = raised.select(pl.struct("client_id", "therapist_id").n_unique()).item()
     rows.append({"flag_kind": "any", "rule": "Any rule (the weekly list)", "thresholds": "",

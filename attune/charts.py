@@ -5,6 +5,8 @@ Okabe-Ito colours (colour-blind safe); red/amber kept for flags only. Fonts size
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -74,12 +76,13 @@ ATTENDANCE = {  # status: (label, marker symbol, colour); misses in black, not i
 
 
 def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: float = 36.0,
-                    item_cutoff: float = 8.0, ors_cutoff: float = 25.0) -> go.Figure:
+                    item_cutoff: float = 8.0, ors_cutoff: float = 25.0, as_of: date | None = None) -> go.Figure:
     """One client's history on one time axis: SRS total and ORS, the four SRS items, attendance.
 
     `sessions` has occurred_at, therapist_name, status, srs_* items, srs_total, ors_total, comment (the
     attention_client_sessions query); `switches` has requested_at, from_name, reason, status. SRS totals below
-    the cutoff are marked in the flag colour; requests to change therapist are dotted vertical lines.
+    the cutoff are marked in the flag colour; requests to change therapist are dotted vertical lines. The time
+    axis runs to `as_of`, so a silence since the last session shows as empty space.
     """
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.3, 0.2],
                         subplot_titles=("SRS total and ORS (0–40)", "SRS items (0–10)", "Attendance"))
@@ -129,6 +132,9 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
         v for c in SRS_ITEMS for v in rated[c].to_list() if v is not None]]) - 1), 10.5], row=2, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=[v[0] for v in ATTENDANCE.values()][::-1], row=3, col=1)
     fig.update_xaxes(tickformat="%d %b<br>%Y", row=3, col=1)
+    if as_of is not None and sessions.height:
+        first = min(sessions["occurred_at"].min().date(), *switches["requested_at"].to_list())
+        fig.update_xaxes(range=[first - timedelta(days=4), as_of + timedelta(days=4)])
     base_layout(fig, height=700)
     fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
     fig.update_annotations(font_size=FONT_SIZE)

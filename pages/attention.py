@@ -89,7 +89,7 @@ if history.is_empty():
     st.info(f"No sessions or ratings for client {client} up to {day(as_of)} (or none you may see).")
 else:
     st.plotly_chart(charts.client_timeline(history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
-                                           values["ors_cutoff"]), width="stretch", theme=None,
+                                           values["ors_cutoff"], as_of), width="stretch", theme=None,
                     key="attention_timeline")
     with st.expander(f"Sessions ({history.height})"):
         show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={

@@ -30,7 +30,8 @@ columns = st.columns(2)
 for i, t in enumerate(settings.THRESHOLDS):
     kind = int if t.whole else float
     columns[i % 2].number_input(f"{t.label} ({t.unit})", min_value=kind(t.low), max_value=kind(t.high),
-                                step=kind(t.step), key=f"settings_{t.key}", help=f"{t.meaning}\n\n{t.source}")
+                                step=kind(t.step), key=f"settings_{t.key}", format="%d" if t.whole else "%.1f",
+                                help=f"{t.meaning}\n\n{t.source}")
 edited = {t.key: st.session_state[f"settings_{t.key}"] for t in settings.THRESHOLDS}
 changed = [t.label for t in settings.THRESHOLDS if edited[t.key] != stored[t.key]]
 

@@ -276,3 +276,24 @@ def test_review_log_survives_reconnecting(tmp_path, write_csv):
     assert attention.client_reviews(again, "C_EARLY")["note"].to_list() == ["Check in next week"]
     assert "C_EARLY" not in listed_clients(again)
     again.close()
+
+
+def test_client_history_and_timeline_chart(clinic):
+    from attune import charts
+
+    history = attention.client_sessions(clinic, "C_MISS2", AS_OF)
+    assert history["status"].to_list() == ["attended", "attended", "no_show", "cancelled", "late_cancel"]
+    assert history["srs_total"].to_list() == [37.0, 37.0, None, None, None]
+    assert attention.client_sessions(clinic, "C_MISS2", AS_OF, visible=("T2",)).is_empty()
+
+    low = attention.client_sessions(clinic, "C_LOW", AS_OF)
+    switches = attention.client_switches(clinic, "C_SWITCH", AS_OF)
+    assert switches.select("request_id", "status").row(0) == ("R1", "open")
+    fig = charts.client_timeline(low, switches, srs_cutoff=36, as_of=AS_OF)
+    srs = next(t for t in fig.data if t.name == "SRS total")
+    assert list(srs.y) == [36.5, 36.0, 35.5]
+    assert list(srs.marker.color) == [charts.BLUE, charts.BLUE, charts.FLAG]  # only the score below the cutoff
+    assert {t.name for t in fig.data} >= {"Relationship", "Goals and topics", "Approach or method", "Overall",
+                                          "Attended"}
+    assert any(s.type == "line" and s.line.dash == "dot" for s in fig.layout.shapes)  # the request
+    assert str(fig.layout.xaxis3.range[1]).startswith("2026-04-04")
