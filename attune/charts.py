@@ -133,7 +133,7 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
     fig.update_yaxes(categoryorder="array", categoryarray=[v[0] for v in ATTENDANCE.values()][::-1], row=3, col=1)
     fig.update_xaxes(tickformat="%d %b<br>%Y", row=3, col=1)
     if as_of is not None and sessions.height:
-        first = min(sessions["occurred_at"].min().date(), *switches["requested_at"].to_list())
+        first = min([sessions["occurred_at"].min().date(), *switches["requested_at"].to_list()])
         fig.update_xaxes(range=[first - timedelta(days=4), as_of + timedelta(days=4)])
     base_layout(fig, height=700)
     fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
