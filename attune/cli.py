@@ -144,3 +144,7 @@ def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,9 +4,10 @@ import streamlit as st
 
 from attune import charts, overview
 from attune.formatting import period
+from attune.ui import sidebar
 from attune.ui.cache import load
 
-filters = st.session_state["filters"]
+filters = sidebar.render()
 st.title("Overview")
 st.caption(f"{period(filters.start, filters.end)}, compared with the {filters.days} days before.")
 
