@@ -11,6 +11,7 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
 ]
 
 page = st.navigation(PAGES)
