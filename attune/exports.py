@@ -47,6 +47,9 @@ def _is_number(text: str) -> bool:
 
 
 def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flat, spreadsheet-safe: lists joined with '; ', formula-like text neutralised."""
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    frame = frame.with_columns([pl.col(c).cast(pl.List(pl.Utf8)).list.join("; ") for c in lists])
     text_columns = [c for c, t in frame.schema.items() if t == pl.Utf8]
     return frame.with_columns(
         [pl.col(c).map_elements(neutralise, return_dtype=pl.Utf8) for c in text_columns]

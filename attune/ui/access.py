@@ -44,7 +44,7 @@ def current_viewer() -> Viewer:
 
 
 def _signed_in_viewer() -> Viewer:
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.title("Attune")
         st.write("Attune shows information about people in therapy. Sign in with your clinic account to continue.")
         st.button("Sign in", on_click=st.login, type="primary", key="access_sign_in")
