@@ -98,7 +98,8 @@ def settle(page) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=30000)
     deadline = time.time() + 30
     while time.time() < deadline:
-        state = page.evaluate("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')")
+        state = page.evaluate(
+            "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')")
         if state == "notRunning":
             break
         time.sleep(0.2)
