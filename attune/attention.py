@@ -77,9 +77,10 @@ def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = N
     return {**scope, **values, "as_of": as_of}
 
 
-def latest_day(cur: duckdb.DuckDBPyConnection) -> date | None:
-    """The newest session's date: the day the list describes unless told otherwise."""
-    return db.run_query(cur, "attention_latest_day")["as_of"][0]
+def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> date | None:
+    """The newest session's date (among the therapists the viewer may see): the list's day by default."""
+    return db.run_query(cur, "attention_latest_day", {"visible": None if visible is None else list(visible)})[
+        "as_of"][0]
 
 
 def flags(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any], filters: Filters | None = None,

@@ -88,7 +88,8 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
                         subplot_titles=("SRS total and ORS (0–40)", "SRS items (0–10)", "Attendance"))
     rated = sessions.filter(pl.col("srs_total").is_not_null())
     hover = "%{x|%Y-%m-%d}<br>%{customdata[0]}<br>SRS %{y:.1f}<br>%{customdata[1]}<extra></extra>"
-    custom = rated.select("therapist_name", pl.col("comment").fill_null("")).to_numpy()
+    comment = pl.col("comment").fill_null("") if "comment" in rated.columns else pl.lit("")
+    custom = rated.select("therapist_name", comment).to_numpy()
     fig.add_trace(go.Scatter(
         x=rated["occurred_at"], y=rated["srs_total"], mode="lines+markers", name="SRS total",
         line={"color": BLUE, "width": 3}, marker={"size": 9, "color": [

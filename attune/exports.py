@@ -47,20 +47,16 @@ def _is_number(text: str) -> bool:
 
 
 def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flat, spreadsheet-safe: lists joined with '; ', formula-like text neutralised."""
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    frame = frame.with_columns([pl.col(c).cast(pl.List(pl.Utf8)).list.join("; ") for c in lists])
     text_columns = [c for c, t in frame.schema.items() if t == pl.Utf8]
     return frame.with_columns(
         [pl.col(c).map_elements(neutralise, return_dtype=pl.Utf8) for c in text_columns]
     ) if text_columns and frame.height else frame
 
 
-def flat_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """List cells (e.g. a trend shown as a sparkline) written as space-separated values: CSV has no lists."""
-    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
-    return frame.with_columns(pl.col(c).list.eval(pl.element().cast(pl.Utf8)).list.join(" ") for c in lists)
-
-
 def csv_bytes(frame: pl.DataFrame, filters: Filters | None) -> bytes:
-    frame = flat_frame(frame)
     buffer = io.StringIO()
     buffer.write(f"# Attune export; filters: {describe_filters(filters)}\n")
     safe_frame(frame).write_csv(buffer)

@@ -4,14 +4,18 @@ from datetime import timedelta
 
 import streamlit as st
 
-from attune import attention, charts, settings
+from attune import access, attention, charts, settings
 from attune.formatting import day, rate
+from attune.ui import sidebar
+from attune.ui.access import require
 from attune.ui.cache import cursor, load
 from attune.ui.tables import show_table
 
-filters, as_of = st.session_state["filters"], st.session_state["as_of"]
+filters = sidebar.render()
+viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Needs attention")
-if load(attention.latest_day) is None:
+require(viewer.sees_client_rows, "client-level lists (Needs attention)")
+if load(attention.latest_day, filters.visible_therapists) is None:
     st.info("No data loaded yet. Import your clinic's CSV exports (sessions, feedback, switch requests) on the Data "
             "page; the list of relationships to discuss appears here.")
     st.stop()
@@ -84,6 +88,7 @@ if raised.is_empty():
     st.caption(f"No flags for {client} as of {day(as_of)}.")
 
 history = load(attention.client_sessions, client, as_of, filters.visible_therapists)
+history = history if viewer.sees_comments else history.drop("comment")
 switches = load(attention.client_switches, client, as_of, filters.visible_therapists)
 if history.is_empty():
     st.info(f"No sessions or ratings for client {client} up to {day(as_of)} (or none you may see).")
@@ -110,8 +115,8 @@ if rows.is_empty():
     st.caption(f"{client} is not on this week's list, so there is nothing to mark as discussed.")
     st.stop()
 names = dict(zip(rows["therapist_id"], rows["therapist_name"], strict=True))
-if st.user.get("is_logged_in"):
-    st.session_state.setdefault("attention_by", st.user.get("name") or st.user.get("email") or "")
+if not viewer.local:
+    st.session_state.setdefault("attention_by", viewer.name)
 with st.form("attention_review", clear_on_submit=True):
     st.markdown("**Mark as discussed**")
     therapist = st.selectbox("Relationship with", list(names), format_func=lambda t: f"{names[t]} ({t})",
@@ -126,6 +131,7 @@ with st.form("attention_review", clear_on_submit=True):
             with cursor() as cur:
                 attention.mark_discussed(cur, client, therapist, as_of=as_of, note=note, follow_up=follow_up,
                                          reviewed_by=by, reasons=reasons[0] if reasons else [])
+                access.record(cur, viewer, "review", f"discussed client {client} with {therapist}")
         except ValueError as exc:
             st.error(str(exc))
         else:

@@ -3,12 +3,14 @@
 import polars as pl
 import streamlit as st
 
-from attune import attention, settings
+from attune import access, attention, settings
 from attune.formatting import day, rate
+from attune.ui import sidebar
 from attune.ui.cache import cursor, load
 from attune.ui.tables import show_table
 
-filters, as_of = st.session_state["filters"], st.session_state["as_of"]
+filters = sidebar.render()
+viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Settings")
 st.caption("Thresholds of the rules behind the Needs attention list. Saved values apply to everyone; "
            "each default and where it comes from is listed below.")
@@ -36,21 +38,25 @@ edited = {t.key: st.session_state[f"settings_{t.key}"] for t in settings.THRESHO
 changed = [t.label for t in settings.THRESHOLDS if edited[t.key] != stored[t.key]]
 
 save, restore, _ = st.columns([1, 1, 3])
-if save.button("Save", type="primary", key="settings_save", disabled=not changed):
+if save.button("Save", type="primary", key="settings_save", disabled=not changed or not viewer.is_director):
     try:
         with cursor() as cur:
-            settings.save(cur, edited, updated_by=st.user.get("email") or st.user.get("name"))
+            settings.save(cur, edited, updated_by=viewer.identity)
+            access.record(cur, viewer, "settings", "; ".join(f"{k} = {edited[k]:g}" for k in edited
+                                                             if edited[k] != stored[k]))
     except settings.SettingsError as exc:
         st.error(str(exc))
     else:
         st.session_state["settings_message"] = "Saved: " + ", ".join(changed) + "."
         st.rerun()
 restore.button("Restore defaults", key="settings_restore", on_click=_restore_defaults)
+if not viewer.is_director:
+    st.caption("Only a clinic director can save thresholds; try values here to see what they would flag.")
 if changed:
     st.caption("Not saved yet: " + ", ".join(changed) + ". The preview below already uses the new values.")
 
 st.subheader("How many relationships these values would flag")
-if load(attention.latest_day) is None:
+if load(attention.latest_day, filters.visible_therapists) is None:
     st.info("No data loaded yet: import sessions and feedback on the Data page to see what each threshold would "
             "flag.")
     st.stop()

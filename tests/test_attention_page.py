@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from conftest import ROOT, app_test
 
-from attune import attention, cli, db, ingest, settings
+from attune import access, attention, cli, db, ingest, settings
 
 PAGE = "pages/attention.py"
 
@@ -134,3 +134,35 @@ def test_cli_flags(demo_db, demo_manifest, capsys):
     text = capsys.readouterr().out
     assert text.startswith("Needs attention as of 2026-06-01:")
     assert demo_manifest["repeated_no_shows"][0]["client_id"] not in text  # planted in the last weeks only
+
+
+def test_roles_on_the_attention_pages(demo_db, demo_manifest):
+    from tests.test_access import signed_in
+
+    analyst = signed_in({"email": "an@clinic.org", "role": "analyst"}, PAGE)
+    assert any("client-level lists" in w.value for w in analyst.warning)
+    assert not analyst.dataframe  # no client rows for an analyst
+
+    con = db.connect(demo_db)
+    team = con.execute("SELECT supervisor FROM therapists WHERE therapist_id = $t",
+                       {"t": demo_manifest["sharp_drop"][0]["therapist_id"]}).fetchall()[0][0]
+    mine = {r[0] for r in con.execute("SELECT therapist_id FROM therapists WHERE supervisor = $s",
+                                      {"s": team}).fetchall()}
+    access.save_user(con, "sup@clinic.org", "supervisor", name="Sam Sup", teams=(team,))
+    con.close()
+    supervisor = signed_in({"email": "sup@clinic.org", "name": "Sam Sup"}, PAGE)
+    assert not supervisor.exception
+    shown = {t.split("(")[-1].rstrip(")") for t in supervisor.dataframe[0].value["Therapist"]}
+    assert shown and shown <= mine
+    assert supervisor.text_input(key="attention_by").value == "Sam Sup"
+    supervisor.selectbox(key="attention_client").set_value(demo_manifest["sharp_drop"][0]["client_id"]).run()
+    supervisor.button(key="attention_mark").click().run()
+    con = db.connect(demo_db)
+    events = access.audit_events(con, "review")
+    assert events["actor"].to_list() == ["sup@clinic.org"]
+    assert attention.client_reviews(con, demo_manifest["sharp_drop"][0]["client_id"])["reviewed_by"].to_list() == [
+        "Sam Sup"]
+    con.close()
+
+    settings_page = signed_in({"email": "sup@clinic.org", "name": "Sam Sup"}, "pages/settings.py")
+    assert settings_page.button(key="settings_save").disabled

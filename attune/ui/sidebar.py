@@ -14,6 +14,7 @@ import streamlit as st
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
 from attune.formatting import day
+from attune.ui import access
 from attune.ui.cache import load
 
 STALE_AFTER_DAYS = 14
@@ -35,7 +36,22 @@ def as_of_date(extent: dict) -> date:
     return min(last.date(), date.today()) if last else date.today()
 
 
-def render(visible: tuple[str, ...] | None = None) -> Filters:
+SELECTION = "flt_selection"
+WIDGET_FIELDS = {"flt_therapists": "therapist_ids", "flt_teams": "supervisors", "flt_sites": "sites",
+                 "flt_services": "services"}
+
+
+def render() -> Filters:
+    """Sign the viewer in, draw the sidebar and return the filters; call it first thing on every page.
+
+    The viewer's scope (which therapists they may see) goes into the filters, and from there into every
+    query. The selection lives in session state under its own key (not only in widget state), so it
+    survives moving between pages, and each widget is re-seeded from it on every run.
+    """
+    viewer = access.current_viewer()
+    st.session_state["viewer"] = viewer
+    visible = viewer.visible
+    access.sidebar_badge(viewer)
     extent = load(data_extent)
     options = load(filter_options, visible)
     _freshness(extent)
@@ -47,11 +63,13 @@ def render(visible: tuple[str, ...] | None = None) -> Filters:
         sites=tuple(sorted({s for sites in options["session_sites"].to_list() for s in sites})),
         services=tuple(sorted({s for services in options["services"].to_list() for s in services})),
     )
-    if "flt_preset" not in st.session_state:
+    if SELECTION not in st.session_state:
         selection, notices = filters.parse_query(dict(st.query_params), choices, as_of, first)
-        _seed(selection)
+        st.session_state[SELECTION] = selection
         st.session_state["flt_notices"] = notices
+    _seed(st.session_state[SELECTION], as_of, first)
     selection = _widgets(choices, options, as_of, first)
+    st.session_state[SELECTION] = selection
     for notice in st.session_state.get("flt_notices", []):
         st.sidebar.caption(f"⚠️ {notice}")
     page_params = {k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_PARAMS}
@@ -61,32 +79,44 @@ def render(visible: tuple[str, ...] | None = None) -> Filters:
     return st.session_state["filters"]
 
 
-def _seed(selection: Selection) -> None:
+def _seed(selection: Selection, as_of: date, first: date | None) -> None:
     st.session_state["flt_preset"] = selection.preset
-    st.session_state["flt_range"] = (selection.start, selection.end)
-    st.session_state["flt_therapists"] = list(selection.therapist_ids)
-    st.session_state["flt_teams"] = list(selection.supervisors)
-    st.session_state["flt_sites"] = list(selection.sites)
-    st.session_state["flt_services"] = list(selection.services)
+    if selection.preset == "custom":
+        st.session_state["flt_range"] = (selection.start, selection.end)
+    else:
+        st.session_state["flt_range"] = filters.preset_range(selection.preset, as_of, first)
+    for key, field_name in WIDGET_FIELDS.items():
+        st.session_state[key] = list(getattr(selection, field_name))
+
+
+def _remember() -> None:
+    """on_change: copy the widgets' values into the persistent selection before the rerun."""
+    state = st.session_state
+    picked = state.get("flt_range") or ()
+    start, end = (picked[0], picked[-1]) if picked else (state[SELECTION].start, state[SELECTION].end)
+    state[SELECTION] = Selection(state["flt_preset"], start, end,
+                                 **{f: tuple(state.get(k, ())) for k, f in WIDGET_FIELDS.items()})
 
 
 def _widgets(choices: Choices, options: pl.DataFrame, as_of: date, first: date | None) -> Selection:
     bar = st.sidebar
     bar.subheader("Filters")
-    preset = bar.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="flt_preset")
+    preset = bar.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="flt_preset",
+                           on_change=_remember)
     if preset == "custom":
-        picked = bar.date_input("From – to", key="flt_range", format="YYYY-MM-DD")
+        picked = bar.date_input("From – to", key="flt_range", format="YYYY-MM-DD", on_change=_remember)
         start, end = (picked[0], picked[1]) if len(picked) == 2 else (picked[0], picked[0])
     else:
         start, end = filters.preset_range(preset, as_of, first)
-        st.session_state["flt_range"] = (start, end)
         bar.caption(f"{day(start)} to {day(end)}")
     names = dict(zip(options["therapist_id"], options["therapist_name"], strict=True))
-    therapists = bar.multiselect("Therapists", choices.therapist_ids, key="flt_therapists",
+    therapists = bar.multiselect("Therapists", choices.therapist_ids, key="flt_therapists", on_change=_remember,
                                  format_func=lambda t: f"{names.get(t, t)} ({t})", placeholder="All therapists")
-    teams = bar.multiselect("Team (supervisor)", choices.supervisors, key="flt_teams", placeholder="All teams")
-    sites = bar.multiselect("Site", choices.sites, key="flt_sites", placeholder="All sites")
-    services = bar.multiselect("Service", choices.services, key="flt_services", placeholder="All services")
+    teams = bar.multiselect("Team (supervisor)", choices.supervisors, key="flt_teams", placeholder="All teams",
+                            on_change=_remember)
+    sites = bar.multiselect("Site", choices.sites, key="flt_sites", placeholder="All sites", on_change=_remember)
+    services = bar.multiselect("Service", choices.services, key="flt_services", placeholder="All services",
+                               on_change=_remember)
     return Selection(preset, start, end, tuple(therapists), tuple(teams), tuple(sites), tuple(services))
 
 
