@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+    st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
 ]
 
 page = st.navigation(PAGES)

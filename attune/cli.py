@@ -10,7 +10,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import batches, db, demo, ingest
+from attune import access, batches, db, demo, ingest
 from attune.reader import UnreadableFileError
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -58,6 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     p_report.add_argument("--paper", choices=["a4", "letter"], default="a4", help="the PDF's page size (default a4)")
     _db_arg(p_report)
     p_report.set_defaults(func=_report)
+
+    p_users = sub.add_parser("users", help="manage who may sign in and what they see")
+    p_users.add_argument("action", choices=["list", "add", "remove", "load"])
+    p_users.add_argument("target", nargs="?", help="email (add/remove) or a users TOML file (load)")
+    p_users.add_argument("--role", choices=access.ROLES)
+    p_users.add_argument("--name")
+    p_users.add_argument("--teams", default="", help="comma-separated teams (supervisors)")
+    p_users.add_argument("--therapist-id")
+    _db_arg(p_users)
+    p_users.set_defaults(func=_users)
 
     args = parser.parse_args(argv)
     try:
@@ -189,6 +199,29 @@ def _report(args) -> int:
             print(f"No PDF: {exc}", file=sys.stderr)
             return 1
         print(f"Printed it to {args.pdf}.")
+    return 0
+
+
+def _users(args) -> int:
+    con = db.connect(args.db)
+    try:
+        if args.action == "list":
+            print(access.users(con))
+        elif args.action == "load":
+            print(f"Loaded {access.load_users_file(con, Path(args.target))} users from {args.target}.")
+        elif args.action == "add":
+            access.save_user(con, args.target, args.role, name=args.name,
+                             teams=tuple(t.strip() for t in args.teams.split(",") if t.strip()),
+                             therapist_id=args.therapist_id)
+            access.record(con, None, "users", f"set {args.target} as {args.role}")
+            print(f"{args.target} is now {args.role}.")
+        else:
+            access.remove_user(con, args.target)
+            access.record(con, None, "users", f"removed {args.target}")
+            print(f"Removed {args.target}.")
+    except (access.AccessError, KeyError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 0
 
 

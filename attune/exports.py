@@ -56,7 +56,7 @@ def _is_number(text: str) -> bool:
 
 
 def flat_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists and structs written as text, so that every cell fits in a CSV or spreadsheet cell."""
+    """Lists (joined with '; ') and structs written as text, so every cell fits a CSV or spreadsheet cell."""
     nested = [c for c, t in frame.schema.items() if t.is_nested()]
     return frame.with_columns(
         [pl.col(c).map_elements(_text, return_dtype=pl.Utf8) for c in nested]) if nested else frame
@@ -148,5 +148,5 @@ def _text(value: object) -> str:
     if isinstance(value, pl.Series):
         value = value.to_list()
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return "; ".join(str(v) for v in value)
     return str(value)

@@ -219,8 +219,9 @@ def switches_table(data: ReportData) -> pl.DataFrame:
     )
 
 
-def sections(data: ReportData) -> list[Section]:
-    """The report's sections in order (the page previews the same list)."""
+def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
+    """The report's sections in order; without `client_rows` (a role that may not see client-level rows) the
+    open switch requests are counted, not listed."""
     f = data.filters
     if data.empty:
         return [Section("No sessions in this period", "", "No sessions match the period and filters: widen the "
@@ -253,7 +254,11 @@ def sections(data: ReportData) -> list[Section]:
     result.append(Section("Week by week", chart(charts.weekly_trend(data.trend, SRS_CUTOFF)),
                           f"{day(trend_scope.start)} to {day(trend_scope.end)}. Shaded: 95% interval of the weekly "
                           "mean SRS."))
-    if data.switches.height:
+    if data.switches.height and not client_rows:
+        result.append(Section("Open requests to change therapist", "",
+                              f"{data.switches.height} request(s) to change therapist open at the end of the "
+                              "period; client-level rows are left out for your role."))
+    elif data.switches.height:
         table = switches_table(data)
         result.append(Section("Open requests to change therapist",
                               _table(table, [(c, c, c == "Days open") for c in table.columns]),
@@ -272,8 +277,9 @@ def _definitions() -> str:
     return f"<dl>{items}</dl>"
 
 
-def render(data: ReportData, paper: str | None = None) -> str:
-    """The complete HTML document; `paper` ('a4' or 'letter') fixes the page size, else the printer's applies."""
+def render(data: ReportData, paper: str | None = None, client_rows: bool = True) -> str:
+    """The complete HTML document; `paper` ('a4' or 'letter') fixes the page size, else the printer's applies;
+    `client_rows=False` leaves client-level rows out (roles that may not see them)."""
     f, extent = data.filters, data.extent
     title = f"Weekly meeting report: {scope_text(f)}"
     warning = ""
@@ -292,7 +298,7 @@ def render(data: ReportData, paper: str | None = None) -> str:
         f'{day(last)}; last import {day(extent.get("last_import"))}. Generated {data.generated_at:%Y-%m-%d %H:%M}.'
         "</p>", warning, "</header>",
     ]
-    for section in sections(data):
+    for section in sections(data, client_rows):
         note = f'<p class="note">{_e(section.note)}</p>' if section.note else ""
         parts.append(f"<section><h2>{_e(section.title)}</h2>{note}{section.html}</section>")
     parts += [

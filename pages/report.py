@@ -12,9 +12,10 @@ from attune.formatting import period
 from attune.overview import has_any_sessions
 from attune.ui import sidebar
 from attune.ui.cache import load
-from attune.ui.tables import show_table
+from attune.ui.tables import record_export, show_table
 
 filters = sidebar.render()
+client_rows = st.session_state["viewer"].sees_client_rows
 st.title("Meeting report")
 st.caption(f"{period(filters.start, filters.end)}, {report.scope_text(filters)}. The report follows the filters in "
            "the sidebar: for the weekly meeting choose your team and *Last 4 weeks*.")
@@ -31,12 +32,13 @@ if data.empty:
 
 
 def report_html() -> bytes:
-    return report.render(dataclasses.replace(data, generated_at=datetime.now().replace(microsecond=0))).encode()
+    stamped = dataclasses.replace(data, generated_at=datetime.now().replace(microsecond=0))
+    return report.render(stamped, client_rows=client_rows).encode()
 
 
-st.download_button("Download the meeting report", report_html, file_name=export_name("meeting report", filters, "html"),
-                   mime="text/html", type="primary", icon=":material/summarize:", on_click="ignore",
-                   key="report_download")
+file_name = export_name("meeting report", filters, "html")
+st.download_button("Download the meeting report", report_html, file_name=file_name, mime="text/html", type="primary",
+                   icon=":material/summarize:", on_click=record_export, args=(file_name,), key="report_download")
 st.caption("One self-contained HTML file: it opens in any browser without a network and prints on A4 or Letter "
            "(the browser's Print, or *Save as PDF*). From the command line: `attune report --team NAME --out FILE`.")
 
@@ -66,6 +68,9 @@ st.plotly_chart(charts.weekly_trend(data.trend, SRS_CUTOFF), width="stretch", th
 st.subheader("Open requests to change therapist")
 if data.switches.is_empty():
     st.caption("No request to change therapist is open at the end of the period.")
+elif not client_rows:
+    st.caption(f"{data.switches.height} request(s) open at the end of the period; client-level rows are not shown "
+               "for your role.")
 else:
     st.caption("Asking for a different therapist is often healthy self-advocacy about fit.")
     show_table(report.switches_table(data), "open switch requests", filters, key="report_switches", aggregate=False)

@@ -65,4 +65,4 @@ def test_excel_of_an_aggregate_table_is_suppressed_too():
 def test_lists_are_written_as_text():
     frame = pl.DataFrame({"therapist": ["A"], "sites": [["North", "South"]]})
     _, read = read_csv(exports.export_csv(exports.prepare(frame, "t", None, aggregate=False)))
-    assert read["sites"].to_list() == ["North, South"]
+    assert read["sites"].to_list() == ["North; South"]

@@ -14,6 +14,7 @@ import streamlit as st
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
 from attune.formatting import day
+from attune.ui import access
 from attune.ui.cache import load
 
 STALE_AFTER_DAYS = 14
@@ -38,12 +39,17 @@ WIDGET_FIELDS = {"flt_therapists": "therapist_ids", "flt_teams": "supervisors", 
                  "flt_services": "services"}
 
 
-def render(visible: tuple[str, ...] | None = None) -> Filters:
-    """Draw the sidebar and return the filters; call it first thing on every page.
+def render() -> Filters:
+    """Sign the viewer in, draw the sidebar and return the filters; call it first thing on every page.
 
-    The selection lives in session state under its own key (not only in widget state), so it survives
-    moving between pages, and each widget is re-seeded from it on every run.
+    The viewer's scope (which therapists they may see) goes into the filters, and from there into every
+    query. The selection lives in session state under its own key (not only in widget state), so it
+    survives moving between pages, and each widget is re-seeded from it on every run.
     """
+    viewer = access.current_viewer()
+    st.session_state["viewer"] = viewer
+    visible = viewer.visible
+    access.sidebar_badge(viewer)
     extent = load(data_extent)
     options = load(filter_options, visible)
     _freshness(extent)
