@@ -71,6 +71,7 @@ def test_second_writer_gets_a_clear_message(tmp_path):
 # A realistic value for every parameter any named query takes; a new parameter needs a value here.
 SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | {
     "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "name": "sessions",
+    "action": None, "limit": 10, "teams": ["Haddad team"], "identity": "someone@clinic.org",
 }
 
 
