@@ -47,6 +47,7 @@ class Section:
     title: str
     html: str = ""
     note: str = ""
+    keep: bool = False  # print on one page (charts); long lists may break across pages
 
 
 @dataclass(frozen=True)
@@ -248,12 +249,12 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
             + chart(charts.therapist_srs(data.therapists, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD)),
             f"The {min(LOWEST, data.therapists.height)} lowest of {data.therapists.height} therapists with rated "
             "sessions. Intervals treat clients as the units; where an interval reaches the clinic mean, the "
-            f"difference may well be noise. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients."))
+            f"difference may well be noise. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients.", keep=True))
     else:
         result.append(Section("Lowest mean SRS this period", "", "No rated sessions in this period."))
     result.append(Section("Week by week", chart(charts.weekly_trend(data.trend, SRS_CUTOFF)),
                           f"{day(trend_scope.start)} to {day(trend_scope.end)}. Shaded: 95% interval of the weekly "
-                          "mean SRS."))
+                          "mean SRS.", keep=True))
     if data.switches.height and not client_rows:
         result.append(Section("Open requests to change therapist", "",
                               f"{data.switches.height} request(s) to change therapist open at the end of the "
@@ -300,7 +301,8 @@ def render(data: ReportData, paper: str | None = None, client_rows: bool = True)
     ]
     for section in sections(data, client_rows):
         note = f'<p class="note">{_e(section.note)}</p>' if section.note else ""
-        parts.append(f"<section><h2>{_e(section.title)}</h2>{note}{section.html}</section>")
+        keep = ' class="keep"' if section.keep else ""
+        parts.append(f"<section{keep}><h2>{_e(section.title)}</h2>{note}{section.html}</section>")
     parts += [
         '<section class="keep"><h2>Definitions</h2>', _definitions(), "</section>",
         "<footer>Attune. Client ids are pseudonymous; keep this report within the clinical team. Numbers cover "
