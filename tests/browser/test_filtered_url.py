@@ -21,6 +21,8 @@ CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
 
+SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+
 pytestmark = pytest.mark.browser
 
 
@@ -78,7 +80,7 @@ def settle(page, timeout: float = 90) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline, calm = time.time() + timeout, 0
     while time.time() < deadline and calm < 3:
-        state = page.evaluate("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')")
+        state = page.evaluate(SCRIPT_STATE)
         busy = state != "notRunning" or page.locator('[data-testid="stSkeleton"]').count()
         calm = 0 if busy else calm + 1
         time.sleep(0.4)
