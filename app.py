@@ -13,6 +13,8 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/attention.py", title="Needs attention", icon=":material/priority_high:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
+    st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
+    st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
     st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
 ]
 

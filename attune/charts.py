@@ -139,4 +139,31 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
     base_layout(fig, height=700)
     fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
     fig.update_annotations(font_size=FONT_SIZE)
+def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: float = 36.0,
+                  min_caseload: int = 15) -> go.Figure:
+    """Each therapist's mean SRS with its 95% interval (client-clustered), lowest first, the clinic mean dashed.
+
+    Expects columns therapist_name, mean_srs, low, high, clients, rated. Hollow dots: fewer than `min_caseload`
+    clients, too few for a comparison to mean much.
+    """
+    ordered = frame.sort("mean_srs", descending=True)
+    small = ordered["clients"] < min_caseload
+    fig = go.Figure(go.Scatter(
+        x=ordered["mean_srs"], y=ordered["therapist_name"], mode="markers",
+        marker={"color": BLUE, "size": 11, "symbol": ["circle-open" if s else "circle" for s in small.to_list()],
+                "line": {"width": 2, "color": BLUE}},
+        error_x={"type": "data", "symmetric": False, "color": BLUE, "thickness": 2,
+                 "array": (ordered["high"] - ordered["mean_srs"]).fill_null(0).to_list(),
+                 "arrayminus": (ordered["mean_srs"] - ordered["low"]).fill_null(0).to_list()},
+        customdata=ordered.select("clients", "rated").to_numpy(),
+        hovertemplate="%{y}<br>Mean SRS %{x:.1f}<br>%{customdata[0]} clients, %{customdata[1]} ratings"
+                      "<extra></extra>"))
+    if clinic_mean is not None:
+        fig.add_vline(x=clinic_mean, line={"color": GREY, "dash": "dash"}, annotation_text=f"all {clinic_mean:.1f}",
+                      annotation_position="top right")
+    fig.add_vline(x=srs_cutoff, line={"color": GREY, "dash": "dot"}, annotation_text=f"cutoff {srs_cutoff:g}",
+                  annotation_position="top left")
+    fig.update_xaxes(title_text="Mean SRS total (95% interval)")
+    base_layout(fig, height=max(260, 34 * ordered.height + 110))
+    fig.update_layout(showlegend=False)
     return fig

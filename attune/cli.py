@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from datetime import date
@@ -55,6 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     p_flags.add_argument("--include-discussed", action="store_true",
                          help="also list relationships already marked discussed")
     p_flags.set_defaults(func=_flags)
+    p_report = sub.add_parser("report", help="write the weekly meeting report (self-contained HTML)")
+    p_report.add_argument("--as-of", type=date.fromisoformat, default=None,
+                          help="last day of the period (YYYY-MM-DD; default: the newest session)")
+    p_report.add_argument("--team", action="append", default=[], help="a supervisor's team (repeatable; default: all)")
+    p_report.add_argument("--weeks", type=int, default=4, help="length of the period in weeks (default 4)")
+    p_report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p_report.add_argument("--pdf", type=Path, default=None, help="also print it to this PDF (needs chromium)")
+    p_report.add_argument("--paper", choices=["a4", "letter"], default="a4", help="the PDF's page size (default a4)")
+    _db_arg(p_report)
+    p_report.set_defaults(func=_report)
 
     p_users = sub.add_parser("users", help="manage who may sign in and what they see")
     p_users.add_argument("action", choices=["list", "add", "remove", "load"])
@@ -162,6 +173,40 @@ def _undo(args) -> int:
 def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
+    return 0
+
+
+def _report(args) -> int:
+    from attune import report
+
+    con = db.connect(args.db)
+    extent = db.run_query(con, "data_extent").row(0, named=True)
+    as_of = args.as_of or (extent["last_session"].date() if extent["last_session"] else date.today())
+    teams = sorted({t for t in db.run_query(con, "filter_options", {"visible": None})["supervisor"].to_list() if t})
+    lookup = {t.casefold(): t for t in teams}
+    unknown = [t for t in args.team if t.casefold() not in lookup]
+    if unknown:
+        print(f"Unknown team(s): {', '.join(unknown)}. Teams in the data: {', '.join(teams) or 'none'}.",
+              file=sys.stderr)
+        return 2
+    if args.weeks < 1:
+        print("--weeks must be at least 1.", file=sys.stderr)
+        return 2
+    filters = report.period_filters(as_of, args.weeks, tuple(lookup[t.casefold()] for t in args.team))
+    data = report.gather(con, filters)
+    text = report.render(data)
+    con.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"Wrote the meeting report for {report.scope_text(filters)}, {filters.start} to {filters.end}, "
+          f"to {args.out} ({len(text.encode()) / 1e6:.1f} MB).")
+    if args.pdf:
+        try:
+            report.write_pdf(report.render(data, paper=args.paper), args.pdf)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            print(f"No PDF: {exc}", file=sys.stderr)
+            return 1
+        print(f"Printed it to {args.pdf}.")
     return 0
 
 

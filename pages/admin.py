@@ -15,7 +15,7 @@ require(viewer.is_director, "user management and the audit log (directors only)"
 
 st.subheader("People and roles")
 st.caption(" · ".join(f"**{role}**: {text}" for role, text in access.ROLE_HELP.items()))
-show_table(load(access.users), "users", None, key="admin_users")
+show_table(load(access.users), "users", None, key="admin_users", aggregate=False)
 
 with st.form("admin_user_form", clear_on_submit=True):
     st.markdown("**Add or change a person**")
@@ -45,4 +45,4 @@ events = load(access.audit_events, None if action == "all" else action)
 if events.is_empty():
     st.info("Nothing recorded yet for this kind of action.")
 else:
-    show_table(events, "audit-trail", None, key="admin_audit")
+    show_table(events, "audit-trail", None, key="admin_audit", aggregate=False)
