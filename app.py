@@ -8,6 +8,7 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/therapists.py", title="Therapists", icon=":material/groups:"),
 ]
 
 page = st.navigation(PAGES)

@@ -156,35 +156,40 @@ class Shrinkage:
     weight: np.ndarray  # share of each group's own mean in its shrunk estimate, τ²/(τ² + se²)
 
 
-def dersimonian_laird(means: ArrayLike, ses: ArrayLike) -> tuple[float, float]:
+def dersimonian_laird(means: ArrayLike, ses: ArrayLike, target: float | None = None) -> tuple[float, float]:
     """Grand mean and between-group variance τ² by the method of moments (DerSimonian & Laird 1986).
 
     Q = Σw(y − ȳ_w)², w = 1/se², τ² = max(0, (Q − (k − 1)) / (Σw − Σw²/Σw)); the grand mean weights each
-    group by 1/(se² + τ²).
+    group by 1/(se² + τ²). With a known `target` mean instead, E[Σw(y − target)²] = k + τ²Σw, so
+    τ² = max(0, (Q_target − k) / Σw) and the grand mean is the target.
     """
     y, v = np.asarray(means, dtype=float), np.asarray(ses, dtype=float) ** 2
     w = 1 / v
+    k = len(y)
+    if target is not None:
+        tau2 = max(0.0, (np.sum(w * (y - target) ** 2) - k) / np.sum(w)) if k else 0.0
+        return float(target), float(tau2)
     fixed = np.sum(w * y) / np.sum(w)
     q = np.sum(w * (y - fixed) ** 2)
-    k = len(y)
     tau2 = max(0.0, (q - (k - 1)) / (np.sum(w) - np.sum(w ** 2) / np.sum(w))) if k > 1 else 0.0
     w_star = 1 / (v + tau2)
     return float(np.sum(w_star * y) / np.sum(w_star)), float(tau2)
 
 
-def shrink_means(means: ArrayLike, ses: ArrayLike) -> Shrinkage:
+def shrink_means(means: ArrayLike, ses: ArrayLike, target: float | None = None) -> Shrinkage:
     """Pull each group's mean toward the grand mean in proportion to how uncertain it is.
 
     Normal–normal model: the group's true mean ~ N(μ, τ²), its observed mean ~ N(true, se²). The
     posterior mean is B·y + (1 − B)·μ with B = τ²/(τ² + se²), and its standard deviation sqrt(B)·se
-    (μ and τ² estimated by DerSimonian–Laird and treated as known). A group with few clients (large se)
-    gets a small B and lands near the clinic mean; with τ² = 0 every group is the grand mean.
+    (μ and τ² estimated by DerSimonian–Laird and treated as known; μ = `target` when given, e.g. the
+    clinic's own mean over all its ratings). A group with few clients (large se) gets a small B and lands
+    near the clinic mean; with τ² = 0 every group is the grand mean.
     """
     y, se = np.asarray(means, dtype=float), np.asarray(ses, dtype=float)
     if len(y) == 0:
         empty = np.array([], dtype=float)
         return Shrinkage(float("nan"), float("nan"), empty, empty, empty)
-    mu, tau2 = dersimonian_laird(y, se)
+    mu, tau2 = dersimonian_laird(y, se, target)
     weight = tau2 / (tau2 + se ** 2)
     return Shrinkage(mu, tau2, weight * y + (1 - weight) * mu, np.sqrt(weight) * se, weight)
 

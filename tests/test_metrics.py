@@ -29,7 +29,8 @@ def test_wilson_interval_matches_newcombe(x, n, low, high):
 def test_wilson_interval_is_vectorised_and_nan_without_denominator():
     lo, hi = metrics.wilson_interval([0, 5, 3], [0, 5, 10])
     assert math.isnan(lo[0]) and math.isnan(hi[0])
-    assert hi[1] == 1.0 and lo[1] == pytest.approx(0.5655, abs=5e-5)  # 5/5: centre 1.38415/1.76829 = .78277, half 1.10839*.19600 = .21724
+    # 5/5: centre 1.38415/1.76829 = .78277, half 1.10839*.19600 = .21724
+    assert hi[1] == 1.0 and lo[1] == pytest.approx(0.5655, abs=5e-5)
     # 3/10 by hand: p=.3, z²=3.8415; centre=(.3+.19207)/1.38415=.35550; half=1.41594*sqrt(.021+.009604)=.24769
     assert (lo[2], hi[2]) == pytest.approx((0.1078, 0.6032), abs=5e-5)
 
@@ -115,6 +116,16 @@ def test_shrinkage_by_hand():
     assert result.weight == pytest.approx([0.671233, 0.890909, 0.890909], abs=1e-6)
     assert result.shrunk == pytest.approx([31.671642, 35.900136, 37.681954], abs=1e-5)
     assert result.shrunk_se == pytest.approx([1.638576, 0.943880, 0.943880], abs=1e-5)
+
+
+def test_shrinkage_toward_a_known_clinic_mean_by_hand():
+    # Target 36: Q = .25*(30-36)² + 0² + 2² = 9 + 4 = 13; k = 3; Σw = 2.25 -> tau² = (13 - 3)/2.25 = 4.444444
+    # B = 4.444444/8.444444 = 0.526316, 4.444444/5.444444 = 0.816327
+    # shrunk = 36 + B*(y - 36) = 32.842105, 36.0, 37.632653
+    result = metrics.shrink_means([30.0, 36.0, 38.0], [2.0, 1.0, 1.0], target=36.0)
+    assert result.grand_mean == 36.0
+    assert result.tau2 == pytest.approx(4.444444, abs=1e-6)
+    assert result.shrunk == pytest.approx([32.842105, 36.0, 37.632653], abs=1e-6)
 
 
 def test_shrinkage_pulls_everyone_to_the_mean_when_differences_are_noise():
