@@ -100,14 +100,19 @@ def clustered_mean(sums: ArrayLike, counts: ArrayLike) -> ClusteredMean:
     return ClusteredMean(float(mean), float(np.sqrt(var)), int(total), clusters)
 
 
-def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95,
+                  phi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Control limits for a proportion on a funnel plot: exact binomial with interpolation.
 
     Spiegelhalter (2005), "Funnel plots for comparing institutional performance", Stat Med 24:1185,
     appendix A.1.1: with r_p the smallest r for which P(R ≤ r) ≥ p under Binomial(n, p0), the limit is
     (r_p − α)/n with α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1)). Close to
     p0 ± z·sqrt(p0(1−p0)/n) for large n, but right for small n and rates near 0 or 1.
+    With an overdispersion factor phi > 1 (see `overdispersion`) the limits are the normal ones widened
+    by sqrt(phi), as in section 4 of the same paper.
     """
+    if phi > 1:
+        return funnel_limits_normal(p0, n, confidence, phi)
     size = np.asarray(n, dtype=float)
     out = []
     for p in (0.5 - confidence / 2, 0.5 + confidence / 2):
@@ -121,15 +126,41 @@ def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95) -> tuple[np
     return np.where(empty, np.nan, out[0]), np.where(empty, np.nan, out[1])
 
 
-def funnel_limits_normal(p0: float, n: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """The normal approximation p0 ± z·sqrt(p0(1−p0)/n), clipped to [0, 1]."""
+def funnel_limits_normal(p0: float, n: ArrayLike, confidence: float = 0.95,
+                         phi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The normal approximation p0 ± z·sqrt(phi·p0(1−p0)/n), clipped to [0, 1]."""
     size = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = z_value(confidence) * np.sqrt(p0 * (1 - p0) / size)
+        half = z_value(confidence) * np.sqrt(phi * p0 * (1 - p0) / size)
     return np.clip(p0 - half, 0, 1), np.clip(p0 + half, 0, 1)
 
 
-def funnel_position(successes: ArrayLike, n: ArrayLike, p0: float) -> np.ndarray:
+def overdispersion(successes: ArrayLike, n: ArrayLike, p0: float, trim: float = 0.1,
+                   min_units: int = 10) -> float:
+    """Spiegelhalter's (2005, section 4.2) multiplicative overdispersion factor φ, or 1 when there is none.
+
+    Sessions of the same client resemble each other (a client who misses once tends to miss again), so
+    therapists' rates spread more than binomial chance predicts and plain limits flag too many. With
+    z_i = (y_i − p0)/sqrt(p0(1−p0)/n_i), the `trim` share of z-scores at each end is winsorised (set to
+    the nearest remaining value) and φ = mean(z²). φ is used only when k·φ exceeds the 95th percentile
+    of χ² on k − 1 degrees of freedom, and only with at least `min_units` units: with fewer, φ is too
+    noisy to estimate.
+    """
+    x, size = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    keep = size > 0
+    x, size = x[keep], size[keep]
+    k = len(x)
+    if k < min_units or not 0 < p0 < 1:
+        return 1.0
+    z = np.sort((x / size - p0) / np.sqrt(p0 * (1 - p0) / size))
+    cut = int(np.floor(trim * k))
+    if cut:
+        z[:cut], z[k - cut:] = z[cut], z[k - cut - 1]
+    phi = float(np.mean(z ** 2))
+    return phi if k * phi > stats.chi2.ppf(0.95, k - 1) else 1.0
+
+
+def funnel_position(successes: ArrayLike, n: ArrayLike, p0: float, phi: float = 1.0) -> np.ndarray:
     """Where each unit sits on the funnel: 'above 99.8%', 'above 95%', 'within', 'below 95%', 'below 99.8%'.
 
     A unit is outside a limit only when its observed rate lies strictly beyond it.
@@ -138,8 +169,8 @@ def funnel_position(successes: ArrayLike, n: ArrayLike, p0: float) -> np.ndarray
     size = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = x / size
-    lo95, hi95 = funnel_limits(p0, size, 0.95)
-    lo998, hi998 = funnel_limits(p0, size, 0.998)
+    lo95, hi95 = funnel_limits(p0, size, 0.95, phi)
+    lo998, hi998 = funnel_limits(p0, size, 0.998, phi)
     return np.select(
         [size <= 0, rate > hi998, rate > hi95, rate < lo998, rate < lo95],
         ["no data", "above 99.8%", "above 95%", "below 99.8%", "below 95%"], "within")
@@ -152,7 +183,7 @@ class Shrinkage:
     grand_mean: float  # precision-weighted mean under the random-effects model
     tau2: float  # between-group variance (DerSimonian–Laird)
     shrunk: np.ndarray
-    shrunk_se: np.ndarray
+    shrunk_se: np.ndarray  # posterior standard deviation, hyperparameter uncertainty included (Morris 1983)
     weight: np.ndarray  # share of each group's own mean in its shrunk estimate, τ²/(τ² + se²)
 
 
@@ -176,22 +207,31 @@ def dersimonian_laird(means: ArrayLike, ses: ArrayLike, target: float | None = N
     return float(np.sum(w_star * y) / np.sum(w_star)), float(tau2)
 
 
-def shrink_means(means: ArrayLike, ses: ArrayLike, target: float | None = None) -> Shrinkage:
+def shrink_means(means: ArrayLike, ses: ArrayLike, target: float | None = None, target_se: float = 0.0) -> Shrinkage:
     """Pull each group's mean toward the grand mean in proportion to how uncertain it is.
 
-    Normal–normal model: the group's true mean ~ N(μ, τ²), its observed mean ~ N(true, se²). The
-    posterior mean is B·y + (1 − B)·μ with B = τ²/(τ² + se²), and its standard deviation sqrt(B)·se
-    (μ and τ² estimated by DerSimonian–Laird and treated as known; μ = `target` when given, e.g. the
-    clinic's own mean over all its ratings). A group with few clients (large se) gets a small B and lands
-    near the clinic mean; with τ² = 0 every group is the grand mean.
+    Normal–normal model: the group's true mean ~ N(μ, τ²), its observed mean y ~ N(true, se²). The
+    posterior mean is μ + w·(y − μ) with w = τ²/(τ² + se²): a group with few clients (large se) gets a
+    small w and lands near the clinic mean; with τ² = 0 every group is the grand mean. μ and τ² come from
+    DerSimonian–Laird (μ = `target` when given, e.g. the clinic's mean over all its ratings, with standard
+    error `target_se`).
+
+    The standard deviation follows Morris (1983, JASA 78:47) so that estimating μ and τ² is not mistaken
+    for knowing them: se²·w (the plug-in posterior variance) + B²·Var(μ) + 2/(k − 3)·B²·(y − μ)², with
+    B = 1 − w; the last term only when k > 3. Without it a τ² estimate of 0 would claim zero-width intervals.
     """
     y, se = np.asarray(means, dtype=float), np.asarray(ses, dtype=float)
     if len(y) == 0:
         empty = np.array([], dtype=float)
         return Shrinkage(float("nan"), float("nan"), empty, empty, empty)
     mu, tau2 = dersimonian_laird(y, se, target)
-    weight = tau2 / (tau2 + se ** 2)
-    return Shrinkage(mu, tau2, weight * y + (1 - weight) * mu, np.sqrt(weight) * se, weight)
+    v = se ** 2
+    weight = tau2 / (tau2 + v)
+    b = 1 - weight
+    var_mu = target_se ** 2 if target is not None else 1 / np.sum(1 / (v + tau2))
+    k = len(y)
+    var = v * weight + b ** 2 * var_mu + (2 / (k - 3) * b ** 2 * (y - mu) ** 2 if k > 3 else 0.0)
+    return Shrinkage(mu, tau2, mu + weight * (y - mu), np.sqrt(var), weight)
 
 
 def reliable_change_threshold(sd: float, reliability: float, confidence: float = 0.95) -> float:

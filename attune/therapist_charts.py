@@ -49,9 +49,8 @@ def funnel(points: pl.DataFrame, curve: pl.DataFrame, p0: float, title: str, uni
                 x=shown["n"], y=shown[f"{side}{level}"], mode="lines", line={"color": GREY, "dash": dash,
                                                                             "width": width},
                 name=label, legendgroup=label, showlegend=side == "hi", hoverinfo="skip"))
-    fig.add_hline(y=p0, line={"color": GREY, "width": 2})
-    fig.add_annotation(x=1, xref="paper", y=p0, yanchor="bottom", xanchor="right", showarrow=False,
-                       text=f"clinic {p0:.1%}", font={"size": FONT_SIZE - 1, "color": GREY})
+    fig.add_trace(go.Scatter(x=[shown["n"].min(), shown["n"].max()], y=[p0, p0], mode="lines",
+                             line={"color": GREY, "width": 2}, name=f"Clinic {p0:.1%}", hoverinfo="skip"))
     if highlight:
         background = points.filter(~pl.col("selected"))
         fig.add_trace(go.Scatter(
@@ -146,9 +145,9 @@ def therapist_trend(frame: pl.DataFrame, name: str, srs_cutoff: float = 36.0) ->
                                         "No-show rate per week"))
     rated = frame.filter(pl.col("rated") > 0)
     band = rated.filter(pl.col("srs_low").is_not_null())
-    fig.add_trace(go.Scatter(
+    fig.add_trace(go.Scatter(  # clipped to the scale: a week with two ratings has a very wide interval
         x=band["week"].to_list() + band["week"].to_list()[::-1],
-        y=band["srs_high"].to_list() + band["srs_low"].to_list()[::-1],
+        y=band["srs_high"].clip(upper_bound=40).to_list() + band["srs_low"].clip(lower_bound=0).to_list()[::-1],
         fill="toself", fillcolor="rgba(0,114,178,0.15)", line={"width": 0}, hoverinfo="skip",
         name="95% interval", showlegend=False), row=1, col=1)
     fig.add_trace(go.Scatter(
@@ -172,7 +171,8 @@ def therapist_trend(frame: pl.DataFrame, name: str, srs_cutoff: float = 36.0) ->
         x=frame["week"], y=frame["clinic_no_show_rate"], mode="lines", line={"color": GREY, "width": 2, "dash": "dash"},
         name="Clinic no-show rate", showlegend=False,
         hovertemplate="Week of %{x|%Y-%m-%d}<br>Clinic no-show %{y:.1%}<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text="SRS total", row=1, col=1)
+    lowest = min([srs_cutoff, *rated["mean_srs"].to_list(), *clinic["clinic_mean_srs"].to_list()])
+    fig.update_yaxes(title_text="SRS total", range=[max(0.0, lowest - 4), 40.5], row=1, col=1)
     fig.update_yaxes(title_text="No-show", tickformat=".0%", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(tickformat="%d %b<br>%Y", row=2, col=1)
     base_layout(fig, height=600)

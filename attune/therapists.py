@@ -30,6 +30,16 @@ CHANCE_REMINDER = ("Most differences between therapists are within chance: read 
 SHRINKAGE_NOTE = ("Each mean is pulled toward the clinic mean in proportion to its uncertainty: a therapist "
                   "with few rated clients has a noisy mean, so a good or bad run on a small caseload moves "
                   "the estimate less than it moves the raw average (hover for the raw mean).")
+def overdispersion_note(phi: float) -> str:
+    if phi <= 1:
+        return ""
+    return (f"Limits widened by a factor of {phi ** 0.5:.2f} (overdispersion φ = {phi:.2f}): therapists' rates spread "
+            "more than chance between single sessions predicts, largely because a client's sessions resemble each "
+            "other, so plain limits would single out too many therapists.")
+
+
+NO_SPREAD_NOTE = ("Here the therapists' means differ no more than chance alone would make them differ, so every "
+                  "estimate sits at the clinic mean: the data cannot tell these therapists' alliance apart.")
 # The three rates drawn on funnel plots: label, numerator, denominator, what the denominator counts.
 MEASURES = {
     "no_show": ("No-show rate", "no_show", "no_show_denominator", "sessions booked (attended, no-show, late cancel)"),
@@ -73,8 +83,9 @@ def alliance(clients: pl.DataFrame) -> pl.DataFrame:
               "srs_high": pl.Float64}
     frame = pl.DataFrame(rows, schema=schema)
     usable = frame.filter(pl.col("srs_se").is_not_nan() & (pl.col("srs_se") > 0))
-    clinic_mean = float(clients["srs_sum"].sum() / clients["ratings"].sum()) if clients.height else None
-    fit = metrics.shrink_means(usable["mean_srs"].to_numpy(), usable["srs_se"].to_numpy(), clinic_mean)
+    clinic = metrics.clustered_mean(clients["srs_sum"].to_numpy(), clients["ratings"].to_numpy())
+    fit = metrics.shrink_means(usable["mean_srs"].to_numpy(), usable["srs_se"].to_numpy(), clinic.mean,
+                               0.0 if np.isnan(clinic.se) else clinic.se)
     z = metrics.z_value(0.95)
     shrunk = usable.select("therapist_id").with_columns(
         shrunk_srs=pl.Series(fit.shrunk, dtype=pl.Float64),
@@ -82,6 +93,7 @@ def alliance(clients: pl.DataFrame) -> pl.DataFrame:
         shrunk_high=pl.Series(fit.shrunk + z * fit.shrunk_se, dtype=pl.Float64),
         shrink_weight=pl.Series(fit.weight, dtype=pl.Float64),
         srs_grand_mean=pl.lit(fit.grand_mean, dtype=pl.Float64),
+        srs_between_sd=pl.lit(np.sqrt(fit.tau2), dtype=pl.Float64),
     )
     return frame.join(shrunk, on="therapist_id", how="left").with_columns(pl.col(pl.Float64).fill_nan(None))
 
@@ -93,16 +105,19 @@ def compare(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: int =
     srs = alliance(db.run_query(cur, "therapist_client_srs", params))
     frame = base.join(srs, on="therapist_id", how="left").with_columns(
         compared=pl.col("rated_clients") >= min_clients, selected=_selected(filters))
+    compared = frame["compared"].to_numpy()
     for key, (_, num, den, _) in MEASURES.items():
         x, n = frame[num].to_numpy(), frame[den].to_numpy()
         low, high = metrics.wilson_interval(x, n)
         p0 = frame[num].sum() / frame[den].sum() if frame[den].sum() else float("nan")
-        position = metrics.funnel_position(x, n, p0) if frame[den].sum() else np.full(frame.height, "no data")
+        phi = metrics.overdispersion(x[compared], n[compared], p0) if frame[den].sum() else 1.0
+        position = metrics.funnel_position(x, n, p0, phi) if frame[den].sum() else np.full(frame.height, "no data")
         frame = frame.with_columns(
             pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).alias(f"{key}_rate"),
             pl.Series(f"{key}_low", low).fill_nan(None),
             pl.Series(f"{key}_high", high).fill_nan(None),
             pl.when(pl.col("compared")).then(pl.Series(position.astype(str))).alias(f"{key}_position"),
+            pl.lit(phi).alias(f"{key}_phi"),
         )
     return frame
 
@@ -172,11 +187,11 @@ def funnel_points(frame: pl.DataFrame, measure: str) -> pl.DataFrame:
         pl.col(f"{measure}_rate").alias("rate"), pl.col(f"{measure}_position").alias("position"), "selected")
 
 
-def funnel_curve(p0: float, max_n: int, points: int = 200) -> pl.DataFrame:
+def funnel_curve(p0: float, max_n: int, phi: float = 1.0, points: int = 200) -> pl.DataFrame:
     """The clinic rate's 95% and 99.8% control limits from n = 1 to `max_n` (integer steps, spaced evenly)."""
     n = np.unique(np.round(np.geomspace(1, max(max_n, 2), points))).astype(int)
-    lo95, hi95 = metrics.funnel_limits(p0, n, 0.95)
-    lo998, hi998 = metrics.funnel_limits(p0, n, 0.998)
+    lo95, hi95 = metrics.funnel_limits(p0, n, 0.95, phi)
+    lo998, hi998 = metrics.funnel_limits(p0, n, 0.998, phi)
     return pl.DataFrame({"n": n, "lo95": lo95, "hi95": hi95, "lo998": lo998, "hi998": hi998})
 
 
@@ -184,7 +199,7 @@ def alliance_points(frame: pl.DataFrame) -> pl.DataFrame:
     """Compared therapists' raw and shrunk alliance means, sorted by name."""
     return frame.filter(pl.col("compared") & pl.col("shrunk_srs").is_not_null()).sort("therapist_name").select(
         "therapist_id", "therapist_name", "rated_clients", "rated_sessions", "mean_srs", "srs_low", "srs_high",
-        "shrunk_srs", "shrunk_low", "shrunk_high", "shrink_weight", "srs_grand_mean", "selected")
+        "shrunk_srs", "shrunk_low", "shrunk_high", "shrink_weight", "srs_grand_mean", "srs_between_sd", "selected")
 
 
 # ---- outcome (ORS) ----
@@ -370,7 +385,9 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
                           "too few to compare" if small else "within chance" if overlap else "differs from the clinic"))
             inside = o["adjusted_low"] is not None and \
                 o["adjusted_low"] <= whole["adjusted_change"] <= o["adjusted_high"]
-            lines.append(("Severity-adjusted ORS change", score(o["adjusted_change"]), score(whole["adjusted_change"]),
+            low, high = o["adjusted_low"], o["adjusted_high"]
+            adjusted = score(o["adjusted_change"]) + ("" if low is None else f" ({score(low)} to {score(high)})")
+            lines.append(("Severity-adjusted ORS change (95% CI)", adjusted, score(whole["adjusted_change"]),
                           "too few to compare" if small else "within chance" if inside else "differs from the clinic"))
     return pl.DataFrame(lines, schema=["Measure", "This therapist", "Clinic", "Against the clinic"], orient="row")
 

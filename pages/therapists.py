@@ -31,8 +31,8 @@ shown = frame.filter(frame["selected"])
 few = shown.filter(~shown["compared"]).height
 if few:
     st.caption(f"{few} of {shown.height} therapists had fewer than {min_clients} clients with ratings in this period "
-               "and are shown as too few to compare. A longer period (e.g. Last 12 months in the sidebar) "
-               "compares more of them.")
+               "and are shown as too few to compare." + (" A longer period (e.g. Last 12 months in the sidebar) "
+                                                         "compares more of them." if 4 * few > shown.height else ""))
 show_table(therapists.comparison_table(frame, min_clients), "therapists", filters, key="therapists_table")
 if frame["dropout_estimated"].any():
     st.caption("No episodes export is loaded: dropout is estimated from sessions (no attended session for "
@@ -59,15 +59,20 @@ else:
             if points.is_empty() or totals[f"{key}_rate"] is None:
                 st.info(f"No {unit} among the compared therapists in this period.")
                 continue
-            curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1)
+            phi = frame[f"{key}_phi"][0]
+            curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1, phi)
             st.plotly_chart(charts.funnel(points, curve, totals[f"{key}_rate"], label, unit, highlight),
                             width="stretch", theme=None, key=f"therapists_funnel_{key}")
+            if phi > 1:
+                st.caption(therapists.overdispersion_note(phi))
     with tabs[-1]:
         points = therapists.alliance_points(frame)
         if points.is_empty():
             st.info("Not enough rated clients to estimate alliance means.")
         else:
             st.caption(therapists.SHRINKAGE_NOTE)
+            if points["srs_between_sd"][0] == 0:
+                st.caption(therapists.NO_SPREAD_NOTE)
             st.plotly_chart(charts.alliance_intervals(points, points["srs_grand_mean"][0], highlight),
                             width="stretch", theme=None, key="therapists_alliance")
 

@@ -87,6 +87,22 @@ def test_funnel_position_flags_only_beyond_the_limits():
     assert pos.tolist() == ["within", "above 95%", "above 99.8%", "below 95%", "below 99.8%", "no data"]
 
 
+def test_overdispersion_winsorised_by_hand():
+    # Ten units of n = 100 around p0 = 0.2 (se 0.04): successes 20 + 4z for z = -3 -2 -1 -1 0 0 1 1 2 4.
+    # Winsorising 10% at each end: -3 -> -2, 4 -> 2; sum z² = 4+4+1+1+0+0+1+1+4+4 = 20 -> phi = 2.0;
+    # k*phi = 20 > chi²(9) 95th percentile 16.919: used.
+    x = [8, 12, 16, 16, 20, 20, 24, 24, 28, 36]
+    assert metrics.overdispersion(x, [100] * 10, 0.2) == pytest.approx(2.0)
+    # z = -1.5 -1 -1 0 0 0 1 1 1 1.5 -> winsorised sum z² = 7, phi 0.7: no overdispersion.
+    assert metrics.overdispersion([14, 16, 16, 20, 20, 20, 24, 24, 24, 26], [100] * 10, 0.2) == 1.0
+    assert metrics.overdispersion(x[:9], [100] * 9, 0.2) == 1.0  # too few units to estimate
+    # Widened limits: 0.2 ± 1.959964 * sqrt(2 * 0.16 / 100) = 0.2 ± 0.110873
+    lo, hi = metrics.funnel_limits(0.2, [100], 0.95, phi=2.0)
+    assert (float(lo[0]), float(hi[0])) == pytest.approx((0.089127, 0.310873), abs=1e-6)
+    assert metrics.funnel_position([34], [100], 0.2, phi=2.0).tolist() == ["above 95%"]  # 99.8%: 0.374810
+    assert metrics.funnel_position([34], [100], 0.2).tolist() == ["above 99.8%"]
+
+
 def test_dersimonian_laird_matches_published_bcg_meta_analysis():
     # BCG vaccine trials (Colditz et al. 1994; metafor's dat.bcg): log risk ratios, DL random effects.
     # Published (Viechtbauer 2010, metafor rma(method="DL")): estimate -0.7141, tau^2 = 0.3088.
@@ -109,13 +125,15 @@ def test_shrinkage_by_hand():
     # w* = 1/12.166667, 1/9.166667, 1/9.166667 = .082192, .109091, .109091
     #   -> mu = (2.465753 + 8.072727) / .300374 = 35.084577
     # B = tau²/(tau² + se²) = 0.671233, 0.890909, 0.890909
-    # shrunk = B*y + (1-B)*mu = 31.671642, 35.900136, 37.681954; sd = sqrt(B)*se = 1.638576, .943880, .943880
+    # shrunk = B*y + (1-B)*mu = 31.671642, 35.900136, 37.681954
+    # sd (Morris): se²*B + (1-B)²*Var(mu), Var(mu) = 1/.300374 = 3.329187 (k = 3: no third term)
+    #   = 2.684932 + .108088*3.329187 = 3.044777 -> 1.744929; .890909 + .011901*3.329187 = .930529 -> .964639
     result = metrics.shrink_means([30.0, 36.0, 38.0], [2.0, 1.0, 1.0])
     assert result.tau2 == pytest.approx(8.166667, abs=1e-5)
     assert result.grand_mean == pytest.approx(35.084577, abs=1e-5)
     assert result.weight == pytest.approx([0.671233, 0.890909, 0.890909], abs=1e-6)
     assert result.shrunk == pytest.approx([31.671642, 35.900136, 37.681954], abs=1e-5)
-    assert result.shrunk_se == pytest.approx([1.638576, 0.943880, 0.943880], abs=1e-5)
+    assert result.shrunk_se == pytest.approx([1.744929, 0.964639, 0.964639], abs=1e-5)
 
 
 def test_shrinkage_toward_a_known_clinic_mean_by_hand():
@@ -126,6 +144,15 @@ def test_shrinkage_toward_a_known_clinic_mean_by_hand():
     assert result.grand_mean == 36.0
     assert result.tau2 == pytest.approx(4.444444, abs=1e-6)
     assert result.shrunk == pytest.approx([32.842105, 36.0, 37.632653], abs=1e-6)
+
+
+def test_shrinkage_interval_keeps_hyperparameter_uncertainty_when_tau_is_zero():
+    # Five therapists, se 1, target 36 (se 0.2): Q = 1 + 0 + 1 + 0 + 0 = 2 < k = 5 -> tau² = 0, B = 1.
+    # sd² = 0 + 1*0.04 + 2/(5-3)*(y-36)² -> 1.0198, 0.2, 1.0198, 0.2, 0.2 (not zero-width)
+    result = metrics.shrink_means([35.0, 36.0, 37.0, 36.0, 36.0], [1.0] * 5, target=36.0, target_se=0.2)
+    assert result.tau2 == 0.0
+    assert result.shrunk == pytest.approx([36.0] * 5)
+    assert result.shrunk_se == pytest.approx([1.019804, 0.2, 1.019804, 0.2, 0.2], abs=1e-6)
 
 
 def test_shrinkage_pulls_everyone_to_the_mean_when_differences_are_noise():
