@@ -10,7 +10,7 @@ WITH booked AS (
 ),
 clients AS (
     SELECT client_id, min(scheduled_at) AS first_session, max(scheduled_at) AS last_session,
-           arg_max(status, scheduled_at) AS last_status,
+           arg_max(status, (scheduled_at, session_id)) AS last_status,
            count(*) FILTER (WHERE status = 'attended') AS sessions_attended,
            count(*) FILTER (WHERE status = 'no_show') AS no_shows,
            max(scheduled_at) FILTER (WHERE status = 'attended') AS last_attended
@@ -22,14 +22,16 @@ ended AS (
       AND e.end_date >= c.last_attended::DATE
 ),
 srs AS (
-    SELECT client_id, list(srs_total ORDER BY rated_at DESC) AS totals, max(rated_at) AS latest_srs_at
+    SELECT client_id, list(srs_total ORDER BY rated_at DESC, feedback_key DESC) AS totals,
+           max(rated_at) AS latest_srs_at
     FROM ratings
     WHERE therapist_id = $therapist_id AND srs_total IS NOT NULL
       AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
     GROUP BY client_id
 ),
 ors AS (
-    SELECT client_id, arg_min(ors_total, rated_at) AS intake_ors, arg_max(ors_total, rated_at) AS latest_ors
+    SELECT client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
+           arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
     FROM ratings
     WHERE therapist_id = $therapist_id AND ors_total IS NOT NULL
       AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY

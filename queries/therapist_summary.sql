@@ -41,9 +41,10 @@ ended AS (
 pairs AS (
     SELECT client_id, therapist_id,
            max(scheduled_at) FILTER (WHERE status = 'attended') AS last_attended,
-           arg_max(status, scheduled_at) AS last_status
+           arg_max(status, (scheduled_at, session_id)) AS last_status
     FROM sessions
     WHERE therapist_id IN (SELECT therapist_id FROM scoped_therapists)
+      AND NOT EXISTS (SELECT 1 FROM episodes)  -- only needed for the estimate
     GROUP BY ALL
 ),
 estimated AS (
