@@ -113,6 +113,19 @@ def test_ors_outcomes_reliable_improvement_by_hand(small):
     assert out["therapist_id"].to_list()[-1] == "clinic"
 
 
+def test_without_episodes_or_ors_dropout_is_estimated_and_outcomes_empty(con, write_csv):
+    sessions = SESSIONS.strip() + "\nS10,C3,T2,2026-06-01 10:00,attended,3,North,Adult"
+    for name, text in (("therapists.csv", THERAPISTS), ("sessions.csv", sessions),
+                       ("feedback.csv", "session_id,srs_total\nS1,38\nS2,36\nS5,30")):
+        assert ingest.import_file(con, write_csv(name, text)).status == "imported"
+    frame = therapists.compare(con.cursor(), MARCH, min_clients=1)
+    t1 = frame.filter(pl.col("therapist_id") == "T1").row(0, named=True)
+    # Both T1 pairs have no attended session in the 42 days before the newest session (2026-06-01): ended.
+    # C1's last booking was attended (planned end), C2's last booking was a cancellation (dropout).
+    assert (t1["dropouts"], t1["ended_episodes"], t1["dropout_estimated"]) == (1, 2, True)
+    assert therapists.ors_outcomes(con.cursor(), MARCH).is_empty()
+
+
 def test_current_clients_with_signals_and_attention_links(small):
     clients = therapists.current_clients(small.cursor(), "T1", date(2026, 3, 31))
     # C2's episode ended (dropout) after their last attended session: not current.
