@@ -16,13 +16,13 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from attune import db, metrics
+from attune import db, glossary, metrics
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import count, day, rate, score
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Outcome benchmarking standards compare a therapist only with at least 15 clients with ratings.
-MIN_CLIENTS = 15
+MIN_CLIENTS = glossary.MIN_CASELOAD
 CURRENT_DAYS = 42  # a client is current with an attended session in the last six weeks
 RECENT_WEEKS = 4
 CHANCE_REMINDER = ("Most differences between therapists are within chance: read the intervals, not the order. "
@@ -138,10 +138,14 @@ def clinic_totals(frame: pl.DataFrame) -> dict:
     return totals
 
 
-def _rate_with_interval(num: str, den: str, low: str, high: str) -> pl.Expr:
-    return pl.struct(num, den, low, high).map_elements(
-        lambda r: "—" if not r[den] else f"{rate(r[num], r[den])} ({100 * r[low]:.1f}–{100 * r[high]:.1f}%)",
-        return_dtype=pl.Utf8)
+def _rate(num: str, den: str) -> pl.Expr:
+    """'18.2% of 1,204' (the form exports read back as two counts for privacy suppression)."""
+    return pl.struct(num, den).map_elements(lambda r: rate(r[num], r[den]), return_dtype=pl.Utf8)
+
+
+def _interval(low: str, high: str) -> pl.Expr:
+    return pl.struct(low, high).map_elements(
+        lambda r: "—" if r[low] is None else f"{100 * r[low]:.1f}–{100 * r[high]:.1f}%", return_dtype=pl.Utf8)
 
 
 def _standing(row: dict, min_clients: int) -> str:
@@ -165,13 +169,12 @@ def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.
         pl.when(hide | pl.col("srs_low").is_null()).then(pl.lit("—")).otherwise(pl.format(
             "{} ({}–{})", pl.col("mean_srs").round(1), pl.col("srs_low").round(1), pl.col("srs_high").round(1)))
         .alias("Mean SRS (95% CI)"),
-        pl.when(hide).then(pl.lit("—")).otherwise(pl.struct("below_cutoff", "rated_sessions").map_elements(
-            lambda r: rate(r["below_cutoff"], r["rated_sessions"]), return_dtype=pl.Utf8))
+        pl.when(hide).then(pl.lit("—")).otherwise(_rate("below_cutoff", "rated_sessions"))
         .alias(f"Sessions below {SRS_CUTOFF:g}"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate_with_interval(
-            "no_show", "no_show_denominator", "no_show_low", "no_show_high")).alias("No-show (95% CI)"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate_with_interval(
-            "dropouts", "ended_episodes", "dropout_low", "dropout_high")).alias("Dropout (95% CI)"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_rate("no_show", "no_show_denominator")).alias("No-show"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_interval("no_show_low", "no_show_high")).alias("No-show 95% CI"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_rate("dropouts", "ended_episodes")).alias("Dropout"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_interval("dropout_low", "dropout_high")).alias("Dropout 95% CI"),
         pl.col("switch_away").alias("Switch requests away"),
         pl.col("switch_to").alias("Switch requests to"),
     )
@@ -254,10 +257,10 @@ def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.Data
         pl.col("therapist_name").alias("Therapist"),
         pl.col("clients").alias("Clients rated twice or more"),
         pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
-            _rate_with_interval("improved", "clients", "improved_low", "improved_high"))
-        .alias("Reliably improved (95% CI)"),
-        pl.when(hide).then(pl.lit("—")).otherwise(pl.struct("deteriorated", "clients").map_elements(
-            lambda r: rate(r["deteriorated"], r["clients"]), return_dtype=pl.Utf8)).alias("Reliably worse"),
+            _rate("improved", "clients")).alias("Reliably improved"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_interval("improved_low", "improved_high"))
+        .alias("Reliably improved 95% CI"),
+        pl.when(hide).then(pl.lit("—")).otherwise(_rate("deteriorated", "clients")).alias("Reliably worse"),
         pl.col("clinical_clients").alias("Started in clinical range"),
         pl.when(hide | pl.col("adjusted_low").is_null()).then(pl.lit("—")).otherwise(pl.format(
             "{} ({} to {})", pl.col("adjusted_change").round(1), pl.col("adjusted_low").round(1),

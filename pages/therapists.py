@@ -6,11 +6,12 @@ import streamlit as st
 from attune import therapist_charts as charts
 from attune import therapists
 from attune.formatting import period
+from attune.ui import sidebar
 from attune.ui.cache import load
 from attune.ui.tables import show_table
 
-filters = st.session_state["filters"]
-as_of = st.session_state["as_of"]
+filters = sidebar.render()
+viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 min_clients = therapists.MIN_CLIENTS
 st.title("Therapists")
 st.caption(f"{period(filters.start, filters.end)}. Every figure is set against the whole clinic in the chosen "
@@ -106,10 +107,14 @@ trend = load(therapists.weekly, filters, drill)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(charts.therapist_trend(trend, names[drill]), width="stretch", theme=None, key="therapists_trend")
 st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
+if not viewer.sees_client_rows:
+    st.caption("Your role does not include client-level lists.")
+    st.stop()
 clients = load(therapists.current_clients, drill, as_of, filters.visible_therapists)
 if clients.is_empty():
     st.info("No current clients: nobody attended a session with this therapist in the last six weeks.")
 else:
-    show_table(clients, f"therapist {drill} clients", filters, key="therapists_clients", column_config={
-        "Client": st.column_config.LinkColumn("Client", display_text=r"client=(.*)",
-                                              help="Open the client's history on the Attention page")})
+    link = st.column_config.LinkColumn("Client", display_text=r"client=(.*)",
+                                       help="Open the client's history on the Needs attention page")
+    show_table(clients, f"therapist {drill} clients", filters, key="therapists_clients", aggregate=False,
+               column_config={"Client": link})
