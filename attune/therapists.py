@@ -179,7 +179,7 @@ def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.
         pl.col("switch_to").alias("Switch requests to"),
     )
     standing = [_standing(row, min_clients) for row in shown.iter_rows(named=True)]
-    return out.with_columns(pl.Series("Compared with the clinic", standing, dtype=pl.Utf8))
+    return out.insert_column(2, pl.Series("Compared with the clinic", standing, dtype=pl.Utf8))
 
 
 def funnel_points(frame: pl.DataFrame, measure: str) -> pl.DataFrame:

@@ -102,7 +102,7 @@ st.caption(f"{row['supervisor'] or 'No team'} · {row['site'] or 'no site'} · {
            f"{row['rated_clients']} with ratings"
            + ("" if row["compared"] else f" · too few to compare (fewer than {min_clients} clients with ratings)"))
 show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist {drill} against clinic", filters,
-           key="therapists_profile")
+           key="therapists_profile", aggregate=False)  # mixed cells: exported as shown, to roles that see rows
 trend = load(therapists.weekly, filters, drill)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(charts.therapist_trend(trend, names[drill]), width="stretch", theme=None, key="therapists_trend")
