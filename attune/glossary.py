@@ -84,6 +84,26 @@ TERMS: tuple[Term, ...] = (
          "are the other cells that would give them back by subtraction from a row or column total (secondary "
          "suppression). Tables of single sessions or clients are exported as shown, only to roles allowed to "
          "see them.", "Reading the numbers"),
+    Term("Too few to compare",
+         f"A therapist with fewer than {MIN_CASELOAD} clients with ratings in the period keeps their counts on the "
+         "Therapists page but gets no rates, intervals or funnel position there: on such a caseload one good or bad "
+         "month decides the number.", "Comparing therapists"),
+    Term("Funnel plot",
+         "Each therapist's rate against its denominator, with the clinic rate and the range chance alone would give "
+         "at that size (95% and 99.8% control limits; Spiegelhalter 2005). Only a point outside the limits differs "
+         "from the clinic. When therapists spread more than chance between single sessions predicts (a client's "
+         "sessions resemble each other), the limits are widened by the measured overdispersion.",
+         "Comparing therapists"),
+    Term("Shrunk (partially pooled) mean",
+         "A therapist's mean SRS pulled toward the clinic mean in proportion to its uncertainty (empirical Bayes): "
+         "small caseloads move more. The raw mean is shown on hover.", "Comparing therapists"),
+    Term("Reliable improvement",
+         "The latest ORS at least 5 points above the first with that therapist (the ORS's reliable change index), "
+         "among clients rated at least twice.", "Comparing therapists"),
+    Term("Severity-adjusted change",
+         "A client's ORS change compared with what the clinic's clients with the same intake score achieved "
+         "(change regressed on intake), counting only clients who started below the clinical cutoff of 25; "
+         "averaged per therapist, so harder caseloads are not penalised.", "Comparing therapists"),
 )
 
 THRESHOLDS: tuple[Threshold, ...] = (
