@@ -18,6 +18,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    default_when_absent: str | None = None  # the value every row gets when the export lacks the column
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ SESSIONS = TableSpec(
         Column("scheduled_at", "timestamp", True,
                ("date_of_service", "appointment_date", "appointment_time", "start_time", "session_date",
                 "date", "dos", "service_date", "start")),
-        Column("status", "status", False, ("attendance", "appointment_status", "outcome", "attended")),
+        Column("status", "status", True, ("attendance", "appointment_status", "outcome", "attended"),
+               default_when_absent="attended"),
         Column("session_number", "int", False, ("session_no", "visit_number", "appointment_number")),
         Column("site", "text", False, ("location", "clinic", "office")),
         Column("service", "text", False, ("service_type", "programme", "program", "appointment_type")),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from attune import db
+from attune import db, suppression
 from attune._rates import with_rate
 from attune.filters import Filters
 from attune.formatting import rate, score
@@ -24,6 +24,8 @@ from attune.survival import KM_SCHEMA, kaplan_meier
 EARLY_SESSIONS = 2  # a dropout after this many attended sessions or fewer is an early dropout
 EVENTS = {"dropout": "Dropouts only (other endings censored)", "any": "Any ending"}
 CLINIC = "Whole selection"
+# The life table's downloads: group and session number name the row; the three counts are people.
+RETENTION_SPEC = suppression.Spec(counts=("At risk", "Left", "Censored"), labels=("Group", "Sessions attended"))
 
 
 def definition(estimated: bool) -> str:

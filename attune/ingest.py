@@ -131,7 +131,7 @@ def auto_mapping(spec: TableSpec, headers: tuple[str, ...] | list[str]) -> Mappi
 
 
 def missing_required(spec: TableSpec, mapping: Mapping) -> list[Column]:
-    return [c for c in spec.columns if c.required and c.name not in mapping]
+    return [c for c in spec.columns if c.required and c.name not in mapping and not c.default_when_absent]
 
 
 def import_file(
@@ -163,15 +163,18 @@ def import_file(
                 f"No recognisable columns: the header ({shown}) matches none of sessions, feedback, "
                 "episodes, switch requests or therapist roster. Map the columns on the Data page or "
                 "with --mapping.")])
-        mapping = mapping if mapping is not None else auto_mapping(spec, info.headers)
+        mapping = dict(mapping if mapping is not None else auto_mapping(spec, info.headers))
         report = ImportReport(name, spec.kind, "rejected", file_hash=info.sha256)
         absent = missing_required(spec, mapping)
         if absent:
             report.problems = [Problem(None, c.name, None, _missing_column_message(c)) for c in absent]
             report.status = "unreadable"
             return report
-        if spec.kind == "sessions" and "status" not in mapping:
-            report.notes.append("This export has no status column: every listed session counts as attended.")
+        for column in spec.columns:
+            if column.default_when_absent and column.name not in mapping:
+                mapping[column.name] = Constant(column.default_when_absent)
+                report.notes.append(f"This export has no {column.name} column: every row counts as "
+                                    f"{column.default_when_absent}.")
         report_progress(0.05, f"Reading {name}")
         cur = con.cursor()
         try:

@@ -125,7 +125,7 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, table: str = "staged")
         SELECT row_number() OVER () AS rec, *
         FROM read_csv($path, header = true, columns = $columns, delim = $delim, quote = '"',
                       escape = '"', all_varchar = true, store_rejects = true, parallel = false,
-                      strict_mode = false, null_padding = false)""",
+                      strict_mode = true, null_padding = false)""",
         {"path": str(info.path), "columns": columns, "delim": info.delimiter},
     )
     rejects = con.execute(

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from attune._rates import Z95
+from attune.metrics import z_value
 
 KM_SCHEMA = {"time": pl.Int64, "at_risk": pl.Int64, "events": pl.Int64, "censored": pl.Int64,
              "survival": pl.Float64, "std_err": pl.Float64, "low": pl.Float64, "high": pl.Float64}
 
 
 def kaplan_meier(durations: Sequence[int] | pl.Series, events: Sequence[bool] | pl.Series,
-                 z: float = Z95) -> pl.DataFrame:
+                 confidence: float = 0.95) -> pl.DataFrame:
     """The Kaplan–Meier estimate, one row per distinct time at which anything happened.
 
     survival = product over times t' <= t of (1 - events/at_risk). std_err is Greenwood's:
@@ -27,6 +27,7 @@ def kaplan_meier(durations: Sequence[int] | pl.Series, events: Sequence[bool] | 
     (Kalbfleisch–Prentice), which keeps it inside 0–1; it is [1, 1] before the first event and undefined
     (null) once the curve reaches 0.
     """
+    z = z_value(confidence)
     frame = pl.DataFrame({"time": pl.Series(durations, dtype=pl.Int64),
                           "event": pl.Series(events, dtype=pl.Boolean)})
     if frame.is_empty():

@@ -6,6 +6,7 @@ from attune import attendance, overview, rate_charts
 from attune.charts import BLUE, ORANGE, PURPLE
 from attune.formatting import period, rate
 from attune.rate_charts import RateSeries
+from attune.ui import sidebar
 from attune.ui.cache import load
 from attune.ui.tables import show_table
 
@@ -13,7 +14,8 @@ NO_SHOW = RateSeries("no_show", "No-show", "no_show", "kept", BLUE)
 LATE = RateSeries("late_cancel", "Late cancellation", "late_cancel", "kept", ORANGE)
 CLINICIAN = RateSeries("clinician_cancel", "Cancelled by clinician", "clinician_cancel", "booked", PURPLE)
 
-filters = st.session_state["filters"]
+filters = sidebar.render()
+client_rows = st.session_state["viewer"].sees_client_rows
 st.title("Attendance")
 st.caption(period(filters.start, filters.end))
 with st.expander("Definitions: no-show rate = no-shows ÷ (attended + no-shows + late cancellations)"):
@@ -58,7 +60,8 @@ st.plotly_chart(rate_charts.rate_intervals(rows, [NO_SHOW, LATE], horizontal=hor
 st.caption("Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
            "cancellations). Hollow dots: fewer than 20 appointments. "
            + ("Session 1 is the first appointment with that therapist." if choice == "session" else ""))
-show_table(attendance.rate_table(rows, label), f"attendance by {label.lower()}", filters, key="attendance_breakdown")
+show_table(attendance.rate_table(rows, label), f"attendance by {label.lower()}", filters,
+           key="attendance_breakdown")
 
 st.subheader("No-shows by weekday and hour")
 grid = attendance.dimension(frame, "weekday_hour")
@@ -90,16 +93,21 @@ st.plotly_chart(rate_charts.rate_intervals(therapists, [CLINICIAN], reference=to
 cancelled = attendance.repeated_clinician_cancels(pairs)
 if cancelled.is_empty():
     st.caption("No client had two or more sessions cancelled by the clinician in this period.")
+elif not client_rows:
+    st.markdown(f"**{cancelled.height} client(s)** had two or more sessions cancelled by the clinician.")
 else:
     st.markdown(f"**{cancelled.height} client(s)** had two or more sessions cancelled by the clinician:")
-    show_table(cancelled, "clinician cancellations by client", filters, key="attendance_clinician")
+    show_table(cancelled, "clinician cancellations by client", filters, key="attendance_clinician", aggregate=False)
 
 st.subheader("Clients with repeated no-shows")
 least = st.slider("At least this many no-shows in the period", 2, 8, 2, key="attendance_min_no_shows")
 repeated = attendance.repeated_no_shows(pairs, least)
 if repeated.is_empty():
     st.caption(f"No client missed {least} or more appointments with the same therapist in this period.")
+elif not client_rows:
+    st.markdown(f"**{repeated.height} client(s)** missed {least} or more appointments with the same therapist. "
+                "Your role does not include client-level lists.")
 else:
     st.markdown(f"**{repeated.height} client(s)** missed {least} or more appointments with the same therapist "
                 "(listed per client and therapist; those still missing since their last attended session first).")
-    show_table(repeated, "repeated no-shows", filters, key="attendance_repeated")
+    show_table(repeated, "repeated no-shows", filters, key="attendance_repeated", aggregate=False)

@@ -9,13 +9,15 @@ from attune.filters import SRS_CUTOFF
 from attune.formatting import period, rate
 from attune.rate_charts import RateSeries
 from attune.survival import median_time, survival_at
+from attune.ui import sidebar
 from attune.ui.cache import load
 from attune.ui.tables import show_table
 
 DROPOUT = RateSeries("dropout", "Dropout", "dropouts", "ended", BLUE)
 EARLY = RateSeries("early", f"Early dropout (≤{dropout.EARLY_SESSIONS} sessions)", "early_dropouts", "ended", ORANGE)
 
-filters = st.session_state["filters"]
+filters = sidebar.render()
+client_rows = st.session_state["viewer"].sees_client_rows
 st.title("Dropout")
 st.caption(period(filters.start, filters.end))
 
@@ -69,7 +71,8 @@ else:
         + (" and other endings at their last session" if event == "dropout" else "")
         + f". Still in therapy {reached}"
         + (f"; half had left by session {median}." if median is not None else "."))
-    show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km")
+    show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km",
+               suppression_spec=dropout.RETENTION_SPEC)
 
 st.subheader("By therapist")
 therapists = dropout.by_therapist(episodes).filter(pl.col("ended") > 0)
@@ -100,5 +103,7 @@ st.subheader("Dropouts in the period")
 dropped = dropout.dropouts_table(episodes)
 if dropped.is_empty():
     st.caption("No episode ended as a dropout in this period.")
+elif not client_rows:
+    st.caption(f"{dropped.height:,} episodes ended as dropouts. Your role does not include client-level lists.")
 else:
-    show_table(dropped, "dropouts", filters, key="dropout_list")
+    show_table(dropped, "dropouts", filters, key="dropout_list", aggregate=False)

@@ -4,10 +4,12 @@ import streamlit as st
 
 from attune import fit, overview, rate_charts
 from attune.formatting import period
+from attune.ui import sidebar
 from attune.ui.cache import load
 from attune.ui.tables import show_table
 
-filters = st.session_state["filters"]
+filters = sidebar.render()
+client_rows = st.session_state["viewer"].sees_client_rows
 st.title("Fit & switches")
 st.caption(period(filters.start, filters.end))
 st.markdown(fit.FRAMING)
@@ -48,7 +50,10 @@ if made.height:
     right.caption("Reasons are the client's own words, grouped by keywords into personality/fit, approach, "
                   "practical/scheduling, identity/culture and other. The grouping is a reading aid: the original "
                   "text is in the table.")
-    show_table(fit.requests_table(requests), "switch requests", filters, key="fit_requests")
+    if client_rows:
+        show_table(fit.requests_table(requests), "switch requests", filters, key="fit_requests", aggregate=False)
+    else:
+        st.caption("Your role does not include client-level lists, so the requests themselves are not listed.")
 
     st.subheader("From → to")
     view = st.radio("Show flows as", ["Matrix", "Sankey"], horizontal=True, key="fit_flow_view")
@@ -67,14 +72,17 @@ if made.height:
                     f"**{summary['stayed']}** stayed (still attending, or ended without dropping out).")
         st.plotly_chart(rate_charts.outcome_bars(fit.outcome_counts(requests), fit.OUTCOMES), width="stretch",
                         theme=None, key="fit_outcome_chart")
-        show_table(fit.outcomes_table(requests), "after a switch", filters, key="fit_outcomes")
+        if client_rows:
+            show_table(fit.outcomes_table(requests), "after a switch", filters, key="fit_outcomes", aggregate=False)
 else:
     st.caption("No request was made in this period; open requests from earlier are listed below.")
 
 st.subheader("Open requests")
 if open_now.is_empty():
     st.caption("No request to change therapist is open.")
+elif not client_rows:
+    st.caption(f"{open_now.height:,} open. Your role does not include client-level lists.")
 else:
     st.caption("Oldest first. The recent SRS is the mean of the client's last (up to) three ratings with the "
                "current therapist.")
-    show_table(open_now, "open switch requests", filters, key="fit_open")
+    show_table(open_now, "open switch requests", filters, key="fit_open", aggregate=False)

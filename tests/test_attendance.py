@@ -6,12 +6,12 @@ good time, 3 clinician cancellations. No-show denominator = attended + no-shows 
 
 from datetime import date
 
-import hand_clinic
 import polars as pl
 import pytest
 
 from attune import attendance, db
 from attune.filters import Filters
+from tests import hand_clinic
 
 MARCH_APRIL = Filters(date(2026, 3, 1), date(2026, 4, 30))
 

@@ -11,12 +11,12 @@ Episodes export (tests/hand_clinic.py), period January–March 2026:
 
 from datetime import date
 
-import hand_clinic
 import polars as pl
 import pytest
 
 from attune import dropout, overview
 from attune.filters import Filters
+from tests import hand_clinic
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 

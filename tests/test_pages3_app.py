@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 
-import hand_clinic
 import pytest
-from conftest import app_test
 
 from attune import attendance, db, dropout, fit, overview
 from attune.formatting import rate
+from tests import hand_clinic
+from tests.conftest import app_test
+from tests.test_access import signed_in
 
 PAGES = ["pages/attendance.py", "pages/dropout.py", "pages/fit.py"]
+# What each page itself says on an empty database (the sidebar has its own, more general notice).
+EMPTY = {"pages/attendance.py": "Import a sessions (appointments) export on the Data page",
+         "pages/dropout.py": "an episodes export with end reasons) on the Data page",
+         "pages/fit.py": "including the requests to change therapist, on the Data page"}
 
 
 def chart(at, key: str) -> dict:
@@ -43,14 +48,14 @@ def test_page_runs_on_the_demo_clinic(demo_db, page):
     at = app_test(page, timeout=60)
     no_exception(at)
     assert at.get("plotly_chart"), "the demo clinic should give every page a chart"
-    assert not at.info, [i.value for i in at.info]
+    assert not at.main.info, [i.value for i in at.main.info]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_explains_an_empty_database(empty_db, page):
     at = app_test(page)
     no_exception(at)
-    assert any("No data loaded yet" in i.value and "Data page" in i.value for i in at.info)
+    assert any(EMPTY[page] in i.value for i in at.main.info)
     assert not at.get("plotly_chart")
 
 
@@ -145,3 +150,13 @@ def test_fit_page_without_switch_requests(tmp_path, monkeypatch):
     at = app_test("pages/fit.py")
     no_exception(at)
     assert any("No requests to change therapist are loaded" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_roles_without_client_rows_see_no_client_lists(demo_db, page):
+    at = signed_in({"email": "an@clinic.org", "role": "analyst"}, page)
+    no_exception(at)
+    assert at.get("plotly_chart")
+    assert all("Client" not in frame.value.columns for frame in at.dataframe)
+    supervisor = signed_in({"email": "sup@clinic.org", "role": "director"}, page)
+    assert any("Client" in frame.value.columns for frame in supervisor.dataframe)
