@@ -159,9 +159,10 @@ def outcome_counts(frame: pl.DataFrame) -> pl.DataFrame:
     return done.group_by("outcome").agg(switches=pl.len().cast(pl.Int64))
 
 
-def any_requests(cur: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any switch request has been imported at all (to word the empty state)."""
-    return bool(db.run_query(cur, "switch_request_count")["requests"][0])
+def any_requests(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> bool:
+    """Whether any switch request the viewer may see has been imported at all (to word the empty state)."""
+    scope = None if visible is None else list(visible)
+    return bool(db.run_query(cur, "switch_request_count", {"visible": scope})["requests"][0])
 
 
 def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:

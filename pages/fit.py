@@ -19,7 +19,7 @@ if requests.is_empty():
     if not load(overview.has_any_sessions):
         st.info("No data loaded yet. Import your clinic's exports, including the requests to change therapist, on "
                 "the Data page.")
-    elif not load(fit.any_requests):
+    elif not load(fit.any_requests, filters.visible_therapists):
         st.info("No requests to change therapist are loaded. Import a switch-requests export on the Data page.")
     else:
         st.info("No requests to change therapist were made in this period, and none is open, for the chosen "

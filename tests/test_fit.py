@@ -108,3 +108,4 @@ def test_therapist_filter_scopes_by_the_therapist_left(con, tmp_path):
     only_t2 = fit.requests(con.cursor(), Filters(date(2026, 1, 1), date(2026, 3, 31), therapist_ids=("T2",)))
     assert sorted(only_t2["request_id"].to_list()) == ["R3", "R4"]
     assert fit.any_requests(con.cursor())
+    assert fit.any_requests(con.cursor(), ("T2",)) and not fit.any_requests(con.cursor(), ())
