@@ -7,6 +7,8 @@ drive them.
 
 import streamlit as st
 
+from attune.ui import navigation
+
 st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout="wide")
 
 PAGES = [
@@ -23,4 +25,5 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+navigation.mark_ready(PAGES)
 page.run()
