@@ -12,6 +12,8 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/attention.py", title="Needs attention", icon=":material/priority_high:"),
+    st.Page("pages/ruptures.py", title="Rupture and repair", icon=":material/healing:"),
+    st.Page("pages/comments.py", title="In clients' words", icon=":material/format_quote:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
     st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
