@@ -14,7 +14,7 @@ one the relationship can repair, and repaired ruptures go with better outcomes t
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -180,3 +180,17 @@ def events_view(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("status").replace_strict(STATUS_LABEL)).alias("Outcome"),
         pl.col("repair_on").alias("Repaired on"), pl.col("sessions_to_repair").alias("Sessions to repair"),
     )
+
+
+def recent_records(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any]
+                   ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Ruptures of the last `active_days` days per (client, therapist), as plain records (for `attune flags`)."""
+    since = Filters(as_of - timedelta(days=int(values["active_days"])), as_of)
+    frame = events(cur, since, values, as_of)
+    records: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in frame.iter_rows(named=True):
+        records.setdefault((r["client_id"], r["therapist_id"]), []).append({
+            "rupture_on": r["rupture_on"], "srs_before": r["before_srs"], "srs_at_rupture": r["rupture_srs"],
+            "status": r["status"], "stopped_attending": r["stopped"], "ratings_since": r["ratings_since"],
+            "repaired_on": r["repair_on"], "srs_at_repair": r["repair_srs"]})
+    return records

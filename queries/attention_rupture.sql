@@ -3,7 +3,9 @@
 -- without recovering, or the client stopped attending). See the rupture_events macro in _macros.sql.
 -- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
 --             $rupture_drop, $srs_cutoff, $repair_sessions.
--- Returns: client_id, therapist_id, flag_kind, reason, severity (3 unrepaired, 2 open), flagged_on (the rupture).
+-- Returns: client_id, therapist_id, flag_kind, reason, severity, flagged_on (the rupture's date).
+-- Severity: 3 unrepaired; 2 open with a rating since that did not recover; 1 open with no rating since (the
+-- srs_drop or low_srs rule already flags that same rating, so the rupture only adds that it awaits repair).
 WITH latest AS (
     SELECT e.*
     FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days) e
@@ -20,6 +22,6 @@ SELECT client_id, therapist_id, 'rupture' AS flag_kind,
                WHEN stopped THEN 'not repaired: the client stopped attending.'
                ELSE printf('not repaired in the %d ratings since (latest %.1f).', ratings_since, latest_since_srs)
           END AS reason,
-       CASE WHEN status = 'unrepaired' THEN 3 ELSE 2 END AS severity,
+       CASE WHEN status = 'unrepaired' THEN 3 WHEN ratings_since > 0 THEN 2 ELSE 1 END AS severity,
        rupture_at::DATE AS flagged_on
 FROM latest;
