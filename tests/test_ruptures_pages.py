@@ -105,7 +105,8 @@ def test_overview_shows_the_repair_rate(demo_db):
     at = app_test()
     assert not at.exception
     assert any(s.value == "Rupture and repair" for s in at.subheader)
-    assert len(at.get("plotly_chart")) == 2
+    assert "overview_repair" in [c.key for c in at.get("plotly_chart")]
+    assert any("ruptures with a known outcome in the period" in c.value for c in at.caption)
 
 
 def test_comments_page_counts_themes_and_opens_the_comments(demo_db, demo_manifest):
