@@ -162,7 +162,8 @@ def _mark_ruptures(fig: go.Figure, ruptures: pl.DataFrame) -> None:
             hovertemplate="Rupture %{x|%Y-%m-%d}<br>%{customdata[0]}<br>SRS %{customdata[1]:.1f} → %{y:.1f}<br>"
                           "%{customdata[2]}<extra></extra>"), row=1, col=1)
         for r in part.iter_rows(named=True):
-            fig.add_annotation(x=r["rupture_at"], y=r["rupture_srs"], xref="x", yref="y", text="rupture",
+            text = "rupture" if repaired else f"rupture, {'not yet' if r['status'] == 'open' else 'not'} repaired"
+            fig.add_annotation(x=r["rupture_at"], y=r["rupture_srs"], xref="x", yref="y", text=text,
                                showarrow=True, arrowhead=0, ax=0, ay=34, font={"color": colour})
     repairs = ruptures.filter(pl.col("status") == "repaired")
     for r in repairs.iter_rows(named=True):
@@ -187,8 +188,10 @@ def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_cas
     Expects therapist_name, share_repaired, low, high, repaired, resolved, clients (attune.ruptures.by_therapist);
     therapists without a resolved rupture are left out. Hollow dots: fewer than `min_caseload` clients.
     """
-    shown = frame.filter(pl.col("resolved") > 0).sort("share_repaired")
-    small = (shown["clients"] < min_caseload).to_list()
+    # Plotly draws the first row at the bottom: small caseloads there, the rest by share, the highest on top.
+    shown = frame.filter(pl.col("resolved") > 0).with_columns(_small=pl.col("clients") < min_caseload).sort(
+        ["_small", "share_repaired"], descending=[True, False])
+    small = shown["_small"].to_list()
     fig = go.Figure(go.Scatter(
         x=shown["share_repaired"], y=shown["therapist_name"], mode="markers",
         marker={"color": GREEN, "size": 12, "symbol": ["circle-open" if s else "circle" for s in small],
@@ -241,7 +244,7 @@ def theme_counts(frame: pl.DataFrame, themes: list[str]) -> go.Figure:
         fig.add_trace(go.Bar(x=part["period_start"], y=part["comments"], name=theme,
                              marker_color=PALETTE[i % len(PALETTE)],
                              hovertemplate=f"%{{x|%b %Y}}<br>{theme}: %{{y}} comments<extra></extra>"))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(title_text="Comments")
     fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1")
     base_layout(fig, height=380)

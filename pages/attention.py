@@ -103,7 +103,8 @@ else:
     if words is not None and not words.is_empty():
         st.markdown("**In the client's words**")
         show_table(themes.words_view(words), f"client-{client}-words", None, key="attention_words", aggregate=False,
-                   column_config={"SRS": st.column_config.NumberColumn(format="%.1f")})
+                   column_config={"SRS": st.column_config.NumberColumn(format="%.1f"),
+                                  "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     with st.expander(f"Sessions ({history.height})"):
         show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})

@@ -55,7 +55,8 @@ else:
     else:
         show_table(shown, "comments", filters, key="comments_matching", aggregate=False, column_config={
             "In the client's words": st.column_config.TextColumn(width="large"),
-            "SRS": st.column_config.NumberColumn(format="%.1f")})
+            "SRS": st.column_config.NumberColumn(format="%.1f"),
+            "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 st.subheader("Keyword lists")
 with st.expander("The phrases behind each theme (edit)", expanded=tagged.is_empty()):

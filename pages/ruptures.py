@@ -63,4 +63,6 @@ if viewer.sees_client_rows:
                        "Client": st.column_config.LinkColumn("Client", display_text=r"client=(.*)$",
                                                              help="Open the client's history"),
                        "SRS before": st.column_config.NumberColumn(format="%.1f"),
-                       "SRS at rupture": st.column_config.NumberColumn(format="%.1f")})
+                       "SRS at rupture": st.column_config.NumberColumn(format="%.1f"),
+                       "Rupture on": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                       "Repaired on": st.column_config.DateColumn(format="YYYY-MM-DD")})
