@@ -114,31 +114,52 @@ def _word_matches(pattern: str, token: str) -> bool:
     return token.startswith(pattern[:-1]) if pattern.endswith("*") else token == pattern
 
 
-def _find(clause: list[str], phrase: list[str]) -> list[int]:
-    """Start positions of the phrase in the clause."""
-    n = len(phrase)
-    return [i for i in range(len(clause) - n + 1)
-            if all(_word_matches(p, clause[i + j]) for j, p in enumerate(phrase))]
-
-
 def _negated(clause: list[str], start: int) -> bool:
     return any(t in NEGATIONS for t in clause[max(0, start - NEGATION_WINDOW):start])
 
 
-def matches(text: str | None, keywords: pl.DataFrame) -> list[tuple[str, str]]:
-    """The (theme key, phrase) pairs that fire in `text`, in the order of the keyword list."""
-    if not text:
-        return []
-    clauses = _clauses(text)
-    found: list[tuple[str, str]] = []
-    for theme, phrase, signal in keywords.select("theme", "phrase", "signal").iter_rows():
+# A compiled keyword list: phrases indexed by their first word (exact words, and * prefixes apart), so a comment
+# is checked only against phrases that can start at each of its words. Entry: (order, theme, phrase, words,
+# counts only when negated).
+Entry = tuple[int, str, str, list[str], bool]
+Compiled = tuple[dict[str, list[Entry]], list[tuple[str, Entry]]]
+
+
+def compile_keywords(keywords: pl.DataFrame) -> Compiled:
+    exact: dict[str, list[Entry]] = {}
+    prefixed: list[tuple[str, Entry]] = []
+    for order, (theme, phrase, signal) in enumerate(keywords.select("theme", "phrase", "signal").iter_rows()):
         words = _tokens(phrase)
         if not words:
             continue
-        want_negated = signal == WHEN_NEGATED
-        if any(_negated(clause, i) == want_negated for clause in clauses for i in _find(clause, words)):
-            found.append((theme, phrase))
-    return found
+        entry = (order, theme, phrase, words, signal == WHEN_NEGATED)
+        if words[0].endswith("*"):
+            prefixed.append((words[0][:-1], entry))
+        else:
+            exact.setdefault(words[0], []).append(entry)
+    return exact, prefixed
+
+
+def _match(text: str | None, compiled: Compiled) -> list[tuple[str, str]]:
+    if not text:
+        return []
+    exact, prefixed = compiled
+    found: dict[int, tuple[str, str]] = {}
+    for clause in _clauses(text):
+        for i, token in enumerate(clause):
+            candidates = exact.get(token, []) + [e for prefix, e in prefixed if token.startswith(prefix)]
+            for order, theme, phrase, words, want_negated in candidates:
+                if order in found or i + len(words) > len(clause):
+                    continue
+                if all(_word_matches(w, clause[i + j]) for j, w in enumerate(words)) and \
+                        _negated(clause, i) == want_negated:
+                    found[order] = (theme, phrase)
+    return [found[k] for k in sorted(found)]
+
+
+def matches(text: str | None, keywords: pl.DataFrame) -> list[tuple[str, str]]:
+    """The (theme key, phrase) pairs that fire in `text`, in the order of the keyword list."""
+    return _match(text, compile_keywords(keywords))
 
 
 def tag(text: str | None, keywords: pl.DataFrame) -> list[str]:
@@ -228,7 +249,9 @@ def editor_view(keywords: pl.DataFrame) -> pl.DataFrame:
 # --- comments, tagged -----------------------------------------------------------------------------------------
 
 def _tagged(frame: pl.DataFrame, keywords: pl.DataFrame) -> pl.DataFrame:
-    found = [matches(text, keywords) for text in frame["text"].to_list()]
+    compiled = compile_keywords(keywords)
+    by_text = {text: _match(text, compiled) for text in set(frame["text"].to_list())}  # comments repeat
+    found = [by_text[text] for text in frame["text"].to_list()]
     return frame.with_columns(
         themes=pl.Series([[t.key for t in THEMES if t.key in {k for k, _ in hit}] for hit in found],
                          dtype=pl.List(pl.Utf8)),

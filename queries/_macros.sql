@@ -91,7 +91,8 @@ SELECT client_id, therapist_id, max(batch_id) AS data_batch FROM (
 ) GROUP BY client_id, therapist_id;
 
 -- Rupture and repair (queries/ruptures*.sql, attention_rupture.sql) --------------------------------------------
--- rupture_events: every rupture in every client–therapist relationship, judged on the ratings up to `as_of`.
+-- rupture_events: every rupture in every client–therapist relationship (of `only_client`, or of everyone when it is
+-- NULL), judged on the ratings up to `as_of`.
 -- A rupture is an SRS total at least `k` points below the relationship's previous rating, or below `cutoff`
 -- right after a rating at or above it. It is repaired by the first of the next `r` ratings that is at or above
 -- the cutoff, or that rises above the rupture rating to within 1 point of the rating before the rupture;
@@ -105,18 +106,17 @@ SELECT client_id, therapist_id, max(batch_id) AS data_batch FROM (
 --   ratings_since (up to r), status (repaired | unrepaired | open), stopped BOOLEAN (unrepaired because the
 --   client stopped attending), repair_at, repair_srs, sessions_to_repair (ratings after the rupture up to and
 --   including the repair), latest_since_srs (the last rating in the window), last_contact TIMESTAMP.
-CREATE OR REPLACE MACRO rupture_events(as_of, k, cutoff, r, active_days) AS TABLE
+CREATE OR REPLACE MACRO rupture_events(as_of, k, cutoff, r, active_days, only_client) AS TABLE
 WITH RECURSIVE rated AS (
     SELECT client_id, therapist_id, rated_at, site, service, round(srs_total, 1) AS srs,
-           row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key) AS seq
+           row_number() OVER w AS seq, lag(round(srs_total, 1)) OVER w AS before_srs
     FROM ratings
     WHERE srs_total IS NOT NULL AND rated_at < as_of::DATE + INTERVAL 1 DAY
-),
-stepped AS (
-    SELECT *, lag(srs) OVER (PARTITION BY client_id, therapist_id ORDER BY seq) AS before_srs FROM rated
+      AND (only_client IS NULL OR client_id = only_client)
+    WINDOW w AS (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key)
 ),
 candidates AS (
-    SELECT * FROM stepped
+    SELECT * FROM rated
     WHERE before_srs IS NOT NULL AND (round(before_srs - srs, 1) >= k OR (before_srs >= cutoff AND srs < cutoff))
 ),
 outcome AS (
@@ -152,13 +152,15 @@ contact AS (
     SELECT client_id, therapist_id, max(seen_at) AS last_contact FROM (
         SELECT client_id, therapist_id, scheduled_at AS seen_at FROM sessions
         WHERE status = 'attended' AND scheduled_at < as_of::DATE + INTERVAL 1 DAY
+          AND (only_client IS NULL OR client_id = only_client)
         UNION ALL
         SELECT client_id, therapist_id, rated_at FROM rated
     ) GROUP BY client_id, therapist_id
 ),
 ended AS (
     SELECT client_id, therapist_id, max(end_date) AS end_date FROM episodes
-    WHERE end_date <= as_of::DATE GROUP BY client_id, therapist_id
+    WHERE end_date <= as_of::DATE AND (only_client IS NULL OR client_id = only_client)
+    GROUP BY client_id, therapist_id
 ),
 judged AS (
     SELECT c.*, rp.rated_at AS repair_at, rp.srs AS repair_srs, ls.srs AS latest_since_srs, ct.last_contact,

@@ -8,7 +8,7 @@
 -- srs_drop or low_srs rule already flags that same rating, so the rupture only adds that it awaits repair).
 WITH latest AS (
     SELECT e.*
-    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days) e
+    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, NULL) e
     SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
                               $visible) p USING (client_id, therapist_id)
     WHERE e.status IN ('open', 'unrepaired') AND $as_of::DATE - e.rupture_at::DATE <= $active_days

@@ -20,7 +20,7 @@ ruptured AS (
            count(*) FILTER (WHERE e.status = 'open') AS open,
            count(*) FILTER (WHERE e.stopped) AS stopped,
            median(e.sessions_to_repair) AS median_to_repair
-    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days) e
+    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, NULL) e
     LEFT JOIN therapists t USING (therapist_id)
     WHERE in_scope(e.therapist_id, t.supervisor, e.site, e.service, e.rupture_at, $start_date, $end_date,
                    $therapist_ids, $supervisors, $sites, $services, $visible)

@@ -6,7 +6,7 @@
 SELECT e.therapist_id, coalesce(t.name, e.therapist_id) AS therapist_name, e.rupture_at, e.before_srs,
        e.rupture_srs, e.drop_points, e.status, e.stopped, e.ratings_since, e.repair_at, e.repair_srs,
        e.sessions_to_repair
-FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days) e
+FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $client_id) e
 LEFT JOIN therapists t USING (therapist_id)
-WHERE e.client_id = $client_id AND ($visible IS NULL OR list_contains($visible, e.therapist_id))
+WHERE ($visible IS NULL OR list_contains($visible, e.therapist_id))
 ORDER BY e.rupture_at, e.therapist_id;

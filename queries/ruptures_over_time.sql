@@ -7,7 +7,7 @@ SELECT date_trunc($grain, e.rupture_at)::DATE AS period_start, count(*) AS ruptu
        count(*) FILTER (WHERE e.status = 'repaired') AS repaired,
        count(*) FILTER (WHERE e.status = 'unrepaired') AS unrepaired,
        count(*) FILTER (WHERE e.status = 'open') AS open
-FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days) e
+FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, NULL) e
 LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(e.therapist_id, t.supervisor, e.site, e.service, e.rupture_at, $start_date, $end_date,
                $therapist_ids, $supervisors, $sites, $services, $visible)
