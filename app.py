@@ -18,6 +18,8 @@ PAGES = [
     st.Page("pages/attendance.py", title="Attendance", icon=":material/event_busy:"),
     st.Page("pages/dropout.py", title="Dropout", icon=":material/trending_down:"),
     st.Page("pages/fit.py", title="Fit & switches", icon=":material/swap_horiz:"),
+    st.Page("pages/ruptures.py", title="Rupture and repair", icon=":material/healing:"),
+    st.Page("pages/comments.py", title="In clients' words", icon=":material/format_quote:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
     st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),

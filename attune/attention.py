@@ -47,6 +47,10 @@ RULES: tuple[Rule, ...] = (
          "The latest SRS total is below the cutoff, or one of its items is below the item cutoff."),
     Rule("srs_drop", "attention_srs_drop", "SRS drop",
          "The latest SRS fell from the previous rating, or lies below the client's own average."),
+    Rule("rupture", "attention_rupture", "Rupture not yet repaired",
+         "A rupture (a drop of the SRS from the client's previous rating, or a fall below the cutoff) in the last "
+         "weeks that is not yet repaired: no rating since back near the earlier level. Noticing a rupture is "
+         "the first step of repairing it."),
     Rule("switch_request", "attention_switch_request", "Asked to change therapist",
          "An open request to change therapist, or one made recently, with the client's reason. Asking is often "
          "healthy self-advocacy about fit: a reason to talk, not a verdict."),

@@ -76,13 +76,16 @@ ATTENDANCE = {  # status: (label, marker symbol, colour); misses in black, not i
 
 
 def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: float = 36.0,
-                    item_cutoff: float = 8.0, ors_cutoff: float = 25.0, as_of: date | None = None) -> go.Figure:
+                    item_cutoff: float = 8.0, ors_cutoff: float = 25.0, as_of: date | None = None,
+                    ruptures: pl.DataFrame | None = None) -> go.Figure:
     """One client's history on one time axis: SRS total and ORS, the four SRS items, attendance.
 
     `sessions` has occurred_at, therapist_name, status, srs_* items, srs_total, ors_total, comment (the
     attention_client_sessions query); `switches` has requested_at, from_name, reason, status. SRS totals below
     the cutoff are marked in the flag colour; requests to change therapist are dotted vertical lines. The time
-    axis runs to `as_of`, so a silence since the last session shows as empty space.
+    axis runs to `as_of`, so a silence since the last session shows as empty space. `ruptures` (optional, from
+    attune.ruptures.for_client) marks each rupture with a downward triangle — in the flag colour while it is not
+    repaired — and each repair with an upward green triangle joined to its rupture.
     """
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.3, 0.2],
                         subplot_titles=("SRS total and ORS (0–40)", "SRS items (0–10)", "Attendance"))
@@ -121,6 +124,8 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
                 marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 2, "color": colour}},
                 customdata=part["therapist_name"],
                 hovertemplate=f"%{{x|%Y-%m-%d %H:%M}}<br>{name}<br>%{{customdata}}<extra></extra>"), row=3, col=1)
+    if ruptures is not None and ruptures.height:
+        _mark_ruptures(fig, ruptures)
     for request in switches.iter_rows(named=True):
         fig.add_vline(x=request["requested_at"], line={"color": PURPLE, "dash": "dot", "width": 2})
         fig.add_annotation(x=request["requested_at"], y=1.0, yref="paper", text="asked to change therapist",
@@ -139,6 +144,110 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
     base_layout(fig, height=700)
     fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
     fig.update_annotations(font_size=FONT_SIZE)
+    return fig
+
+
+def _mark_ruptures(fig: go.Figure, ruptures: pl.DataFrame) -> None:
+    """Rupture and repair markers on the SRS panel of the client timeline."""
+    for repaired, name, colour in ((False, "Rupture, not repaired", FLAG), (True, "Rupture, repaired", "#000000")):
+        part = ruptures.filter((pl.col("status") == "repaired") == repaired)
+        if not part.height:
+            continue
+        state = part["status"].replace_strict({"repaired": "repaired", "unrepaired": "not repaired",
+                                               "open": "not yet repaired"})
+        fig.add_trace(go.Scatter(
+            x=part["rupture_at"], y=part["rupture_srs"], mode="markers", name=name,
+            marker={"symbol": "triangle-down", "size": 18, "color": colour, "line": {"width": 1, "color": "white"}},
+            customdata=pl.DataFrame([part["therapist_name"], part["before_srs"], state]).to_numpy(),
+            hovertemplate="Rupture %{x|%Y-%m-%d}<br>%{customdata[0]}<br>SRS %{customdata[1]:.1f} → %{y:.1f}<br>"
+                          "%{customdata[2]}<extra></extra>"), row=1, col=1)
+        for r in part.iter_rows(named=True):
+            text = "rupture" if repaired else f"rupture, {'not yet' if r['status'] == 'open' else 'not'} repaired"
+            fig.add_annotation(x=r["rupture_at"], y=r["rupture_srs"], xref="x", yref="y", text=text,
+                               showarrow=True, arrowhead=0, ax=0, ay=34, font={"color": colour})
+    repairs = ruptures.filter(pl.col("status") == "repaired")
+    for r in repairs.iter_rows(named=True):
+        fig.add_trace(go.Scatter(x=[r["rupture_at"], r["repair_at"]], y=[r["rupture_srs"], r["repair_srs"]],
+                                 mode="lines", line={"color": GREEN, "width": 2, "dash": "dot"}, showlegend=False,
+                                 hoverinfo="skip"), row=1, col=1)
+    if repairs.height:
+        fig.add_trace(go.Scatter(
+            x=repairs["repair_at"], y=repairs["repair_srs"], mode="markers", name="Repair",
+            marker={"symbol": "triangle-up", "size": 18, "color": GREEN, "line": {"width": 1, "color": "white"}},
+            customdata=repairs["sessions_to_repair"],
+            hovertemplate="Repaired %{x|%Y-%m-%d}<br>SRS %{y:.1f}, %{customdata} rated session(s) after the rupture"
+                          "<extra></extra>"), row=1, col=1)
+        for r in repairs.iter_rows(named=True):
+            fig.add_annotation(x=r["repair_at"], y=r["repair_srs"], xref="x", yref="y", text="repaired",
+                               showarrow=True, arrowhead=0, ax=0, ay=-30, font={"color": GREEN})
+
+
+def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_caseload: int = 15) -> go.Figure:
+    """Each therapist's share of ruptures repaired with its 95% Wilson interval, the clinic's share dashed.
+
+    Expects therapist_name, share_repaired, low, high, repaired, resolved, clients (attune.ruptures.by_therapist);
+    therapists without a resolved rupture are left out. Hollow dots: fewer than `min_caseload` clients.
+    """
+    # Plotly draws the first row at the bottom: small caseloads there, the rest by share, the highest on top.
+    shown = frame.filter(pl.col("resolved") > 0).with_columns(_small=pl.col("clients") < min_caseload).sort(
+        ["_small", "share_repaired"], descending=[True, False])
+    small = shown["_small"].to_list()
+    fig = go.Figure(go.Scatter(
+        x=shown["share_repaired"], y=shown["therapist_name"], mode="markers",
+        marker={"color": GREEN, "size": 12, "symbol": ["circle-open" if s else "circle" for s in small],
+                "line": {"width": 2, "color": GREEN}},
+        error_x={"type": "data", "symmetric": False, "color": GREEN, "thickness": 2,
+                 "array": (shown["high"] - shown["share_repaired"]).to_list(),
+                 "arrayminus": (shown["share_repaired"] - shown["low"]).to_list()},
+        customdata=shown.select("repaired", "resolved", "clients").to_numpy(),
+        hovertemplate="%{y}<br>%{x:.0%} repaired (%{customdata[0]} of %{customdata[1]})<br>"
+                      "%{customdata[2]} clients rated<extra></extra>"))
+    if clinic_share is not None:
+        fig.add_vline(x=clinic_share, line={"color": GREY, "dash": "dash"},
+                      annotation_text=f"clinic {clinic_share:.0%}", annotation_position="top right")
+    fig.update_xaxes(title_text="Share of ruptures repaired (95% interval)", tickformat=".0%", range=[-0.02, 1.02])
+    base_layout(fig, height=max(260, 34 * shown.height + 110))
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def repair_rate(frame: pl.DataFrame) -> go.Figure:
+    """Clinic-wide share of ruptures repaired per period with its 95% interval (attune.ruptures.over_time)."""
+    shown = frame.filter(pl.col("resolved") > 0)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=shown["period_start"].to_list() + shown["period_start"].to_list()[::-1],
+        y=shown["high"].to_list() + shown["low"].to_list()[::-1], fill="toself", fillcolor="rgba(0,158,115,0.15)",
+        line={"width": 0}, hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(
+        x=shown["period_start"], y=shown["share_repaired"], mode="lines+markers", line={"color": GREEN, "width": 3},
+        name="Share repaired", customdata=shown.select("repaired", "resolved", "open").to_numpy(),
+        hovertemplate="%{x|%Y-%m-%d}<br>%{y:.0%} repaired (%{customdata[0]} of %{customdata[1]} ruptures with an "
+                      "outcome)<br>%{customdata[2]} still open<extra></extra>"))
+    fig.update_yaxes(title_text="Repaired", tickformat=".0%", range=[0, 1.02])
+    fig.update_xaxes(tickformat="%d %b<br>%Y")
+    base_layout(fig, height=320)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def theme_counts(frame: pl.DataFrame, themes: list[str]) -> go.Figure:
+    """Comments per theme per period as stacked bars (attune.themes.over_time: period_start, theme, comments).
+
+    `themes` fixes the order and so the colour of each theme, whatever the filters leave.
+    """
+    fig = go.Figure()
+    for i, theme in enumerate(themes):
+        part = frame.filter(pl.col("theme") == theme)
+        if not part.height:
+            continue
+        fig.add_trace(go.Bar(x=part["period_start"], y=part["comments"], name=theme,
+                             marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate=f"%{{x|%b %Y}}<br>{theme}: %{{y}} comments<extra></extra>"))
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    fig.update_yaxes(title_text="Comments")
+    fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1")
+    base_layout(fig, height=380)
     return fig
 
 

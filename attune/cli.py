@@ -10,7 +10,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import access, attention, batches, db, demo, ingest, settings
+from attune import access, attention, batches, db, demo, ingest, ruptures, settings
 from attune.reader import UnreadableFileError
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -244,9 +244,12 @@ def _flags(args) -> int:
     listed = attention.weekly_list(con, as_of, values, include_discussed=args.include_discussed)
     active = attention.relationships(con, as_of, values).height
     if args.json:
+        records = attention.to_records(listed, attention.flags(con, as_of, values))
+        broken = ruptures.recent_records(con, as_of, values)
+        for record in records:
+            record["ruptures"] = broken.get((record["client_id"], record["therapist_id"]), [])
         print(json.dumps({"as_of": as_of.isoformat(), "active_relationships": active, "thresholds": values,
-                          "relationships": attention.to_records(listed, attention.flags(con, as_of, values))},
-                         indent=2, default=str))
+                          "relationships": records}, indent=2, default=str))
     else:
         print(attention.as_text(listed, as_of, active))
     con.close()

@@ -39,10 +39,16 @@ SWITCH_REASONS = [
     "Personality clash, nothing wrong as such",
 ]
 POSITIVE_COMMENTS = ["I felt heard today", "Really useful session", "Good to talk about the plan",
-                     "Helpful, thank you", "We worked on what I wanted to work on"]
+                     "Helpful, thank you", "We worked on what I wanted to work on",
+                     "I didn't feel judged at all, thank you", "Never felt rushed, we had enough time"]
 NEGATIVE_COMMENTS = ["I felt rushed at the end", "Not sure we are working on the right things",
                      "I felt a bit judged when I talked about my drinking", "I didn't feel listened to today",
-                     "Felt pressured to do homework I'm not ready for", "I'm not sure this approach suits me"]
+                     "Felt pressured to do homework I'm not ready for", "I'm not sure this approach suits me",
+                     "I didn't feel safe enough to talk about what happened",
+                     "My therapist talked a lot about their own problems, it felt too personal",
+                     "We don't agree on what we should focus on", "I kept getting interrupted",
+                     "I don't think we click, maybe someone else would suit me better",
+                     "Felt a little criticised about missing last week"]
 
 
 @dataclass
@@ -275,13 +281,16 @@ def _plant(clinic: DemoClinic, start: date, end: date) -> DemoClinic:
     sliding, tiny = ids[4], ids[-1]
     clinic.feedback = _slide(clinic, sliding, end)
     next_client = clinic.episodes.height + 1
-    plan = [  # (role, therapist, statuses oldest first, SRS totals for attended sessions, comment on last)
+    plan = [  # (role, therapist, statuses oldest first, SRS totals for attended sessions, comment on the last
+        #         rating, or {rating index: comment})
         ("sharp_drop", ids[2], "AAAAAAA", [37.5, 38.0, 37.8, 38.2, 38.0, 37.9, 31.0],
          "I didn't feel listened to today"),
         ("sharp_drop", ids[7], "AAAAAAAA", [36.8, 37.5, 37.9, 37.2, 38.1, 37.0, 37.7, 32.4], None),
-        ("rupture_repaired", ids[1], "AAAAAA", [37.8, 38.2, 38.0, 32.0, 37.6, 38.1], None),
+        ("rupture_repaired", ids[1], "AAAAAA", [37.8, 38.2, 38.0, 32.0, 37.6, 38.1],
+         {3: "I felt rushed today and not really listened to", 4: "Glad we talked about last week, I felt heard"}),
         ("rupture_unrepaired", ids[3], "AAAAAA", [38.0, 37.6, 38.2, 31.5, 32.2, 31.8],
-         "I felt a bit judged when I talked about my drinking"),
+         {3: "I felt a bit judged when I talked about my drinking", 4: "Not sure we are working on the right things",
+          5: "I felt a bit judged when I talked about my drinking"}),
         ("repeated_no_shows", ids[5], "AAAAANNN", [37.0, 37.4, 36.9, 37.8, 37.2], None),
         ("switch_after_low_scores", ids[8], "AAAA", [33.0, 32.5, 31.8, 32.0],
          "I don't feel my therapist understands me"),
@@ -296,7 +305,8 @@ def _plant(clinic: DemoClinic, start: date, end: date) -> DemoClinic:
         client = f"C{next_client:06d}"
         next_client += 1
         manifest.setdefault(role, []).append({"client_id": client, "therapist_id": therapist})
-        scores = iter(totals)
+        scores = iter(enumerate(totals))
+        notes = comment if isinstance(comment, dict) else {len(totals) - 1: comment}
         for k, code in enumerate(statuses):
             when = datetime.combine(last_day - timedelta(days=7 * (len(statuses) - 1 - k)), datetime.min.time())
             n_sessions += 1
@@ -306,10 +316,9 @@ def _plant(clinic: DemoClinic, start: date, end: date) -> DemoClinic:
                              else "no_show", "session_number": k + 1, "site": sites[therapist],
                              "service": SERVICES[0]})
             if code == "A":
-                total = next(scores, None)
+                index, total = next(scores, (None, None))
                 if total is not None:
-                    last = k == len(statuses) - 1 or statuses[k + 1:].count("A") == 0
-                    feedback.append(_planted_rating(session_id, total, comment if last else None))
+                    feedback.append(_planted_rating(session_id, total, notes.get(index)))
         first_day = last_day - timedelta(days=7 * (len(statuses) - 1))
         episodes.append({"client_id": client, "therapist_id": therapist, "start_date": first_day,
                          "end_date": None, "end_reason": None})

@@ -102,6 +102,21 @@ TERMS: tuple[Term, ...] = (
          "Free-text reasons for a switch grouped by keywords into personality/fit, approach, practical/"
          "scheduling, identity/culture and other. A reading aid: the client's own words are always shown.",
          "Endings"),
+    Term("Rupture",
+         "A dip in the client's alliance score: an SRS total at least 2 points (Settings) below the previous rating "
+         "with the same therapist, or below the cutoff right after a rating at or above it. A drop during the repair "
+         "window belongs to the same rupture.", "Rupture and repair"),
+    Term("Repair",
+         "A rupture is repaired when one of the next 2 ratings (Settings) is back within 1 point of the rating "
+         "before it, or at or above the cutoff; not repaired after 2 ratings without that, or when the client stops "
+         "attending (episode ended, or no session for the active window); still open otherwise. Share repaired = "
+         "repaired ÷ (repaired + not repaired), with a 95% Wilson interval; open ruptures are counted apart.",
+         "Rupture and repair"),
+    Term("Comment themes",
+         "Feedback comments and switch-request reasons grouped into themes (not feeling heard, feeling judged, "
+         "pressured or rushed, not safe, boundaries, goals or approach, fit) by an editable keyword list with "
+         "negation handled (\"I felt heard\" is not \"not heard\"). A comment can have several themes or none.",
+         "Rupture and repair"),
     Term("95% interval",
          "The range that would contain the true value in 95 of 100 repetitions. When two therapists' intervals "
          "overlap widely, the difference between them is probably noise.", "Reading the numbers"),
@@ -173,6 +188,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "Attune's default, a rule of thumb that follows from the small therapist effects above: with fewer "
               "clients, the interval of a therapist's mean is wider than the usual differences between "
               "therapists."),
+    Threshold("Rupture repair and outcome", "r ≈ .29",
+              "Ruptures that are repaired go with better outcomes; a rupture is a chance, not a fault.",
+              "Eubanks, Muran & Safran (2018), \"Alliance rupture repair: a meta-analysis\", Psychotherapy 55(4), "
+              "508–519."),
     Threshold("Privacy threshold", f"{MIN_COUNT}",
               "Counts below it are suppressed in downloaded aggregate tables (with secondary suppression).",
               "A common small-cell rule in health statistics publishing (many agencies suppress counts below 5, "

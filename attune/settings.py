@@ -56,7 +56,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "data's date and no ended episode (an open request to change therapist keeps it on too).",
               "Six weeks: a client seen fortnightly who misses two sessions is still in therapy. The same gap "
               "Attune uses to estimate dropout when no episodes export exists."),
-    Threshold("srs_cutoff", "SRS total cutoff", 36, "points", 0, 40, 0.5, ("low_srs", "early_low"),
+    Threshold("srs_cutoff", "SRS total cutoff", 36, "points", 0, 40, 0.5, ("low_srs", "early_low", "rupture"),
               "An SRS total below this (0–40) is a reason to talk about the relationship.",
               "The cutoff of 36 used with the Session Rating Scale in PCOMS (Duncan, Miller et al., 2003). Scores "
               "cluster near the top (mean about 36–37), so the cutoff is high."),
@@ -68,6 +68,18 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "A fall of at least this much in the SRS total from the client's previous rating, or below the "
               "client's own average, matters as much as a low score.",
               "Some feedback systems flag any drop of 1 point; 2 points ignores one-point wobbles."),
+    Threshold("rupture_drop", "Rupture: SRS drop", 2, "points", 0.5, 10, 0.5, ("rupture",),
+              "A rupture is an SRS total at least this far below the client's previous rating with the same "
+              "therapist, or a total below the cutoff right after one at or above it.",
+              "The same default as the SRS drop rule, above one-point wobbles. Rupture–repair research looks for a "
+              "dip from the client's own level and a return to it (Stiles et al., 2004); repaired ruptures go "
+              "with better outcomes (Eubanks, Muran & Safran, 2018, meta-analysis, r ≈ .29)."),
+    Threshold("repair_sessions", "Repair within", 2, "rated sessions", 1, 10, 1, ("rupture",),
+              "A rupture counts as repaired when one of this many ratings after it is back within 1 point of "
+              "the rating before the rupture, or at or above the cutoff; after that many ratings without it, or "
+              "when the client stops attending, it counts as not repaired.",
+              "Attune's default: a repair the client notices usually shows at the next session or the one after. "
+              "A later recovery is not counted, so the number stays about the response to the rupture."),
     Threshold("early_sessions", "Early phase", 3, "rated sessions", 1, 10, 1, ("early_low",),
               "While a client has at most this many rated sessions, a mean SRS below the cutoff is flagged as a "
               "low early alliance.",

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from attune import access, attention, charts, settings
+from attune import access, attention, charts, ruptures, settings, themes
 from attune.formatting import day, rate
 from attune.ui import sidebar
 from attune.ui.access import require
@@ -90,12 +90,21 @@ if raised.is_empty():
 history = load(attention.client_sessions, client, as_of, filters.visible_therapists)
 history = history if viewer.sees_comments else history.drop("comment")
 switches = load(attention.client_switches, client, as_of, filters.visible_therapists)
+broken = load(ruptures.for_client, client, as_of, values, filters.visible_therapists)
 if history.is_empty():
     st.info(f"No sessions or ratings for client {client} up to {day(as_of)} (or none you may see).")
 else:
     st.plotly_chart(charts.client_timeline(history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
-                                           values["ors_cutoff"], as_of), width="stretch", theme=None,
+                                           values["ors_cutoff"], as_of, broken), width="stretch", theme=None,
                     key="attention_timeline")
+    if not broken.is_empty():
+        st.markdown("**Ruptures**\n" + "\n".join(f"- {line}" for line in ruptures.client_reasons(broken)))
+    words = load(themes.client_words, client, as_of, filters.visible_therapists) if viewer.sees_comments else None
+    if words is not None and not words.is_empty():
+        st.markdown("**In the client's words**")
+        show_table(themes.words_view(words), f"client-{client}-words", None, key="attention_words", aggregate=False,
+                   column_config={"SRS": st.column_config.NumberColumn(format="%.1f"),
+                                  "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     with st.expander(f"Sessions ({history.height})"):
         show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})

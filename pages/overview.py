@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from attune import charts, overview
-from attune.formatting import period
+from attune import charts, overview, ruptures, settings
+from attune.formatting import period, rate
 from attune.ui import sidebar
 from attune.ui.cache import load
 
@@ -29,3 +29,14 @@ for i, card in enumerate(cards):
 st.subheader("Week by week")
 trend = load(overview.weekly, filters)
 st.plotly_chart(charts.weekly_trend(trend), width="stretch", theme=None, key="overview_trend")
+
+st.subheader("Rupture and repair")
+repairs = load(ruptures.over_time, filters, load(settings.load), st.session_state["as_of"])
+resolved, repaired = int(repairs["resolved"].sum()), int(repairs["repaired"].sum())
+if not resolved:
+    st.caption("No rupture with a known outcome in this period (a drop in a client's SRS, see Rupture and repair).")
+else:
+    st.caption(f"Share of ruptures repaired per {repairs['grain'][0]}, with its 95% interval: "
+               f"{rate(repaired, resolved)} ruptures with a known outcome in the period; "
+               f"{int(repairs['open'].sum()):,} still open. Per therapist on the Rupture and repair page.")
+    st.plotly_chart(charts.repair_rate(repairs), width="stretch", theme=None, key="overview_repair")

@@ -3,8 +3,8 @@ means, ORS outcomes, and a drill-down into one therapist."""
 
 import streamlit as st
 
+from attune import ruptures, therapists
 from attune import therapist_charts as charts
-from attune import therapists
 from attune.formatting import period
 from attune.ui import sidebar
 from attune.ui.cache import load
@@ -106,6 +106,11 @@ show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist 
 trend = load(therapists.weekly, filters, drill)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(charts.therapist_trend(trend, names[drill]), width="stretch", theme=None, key="therapists_trend")
+st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
+            "a fault count (see the Rupture and repair page).")
+repair = load(ruptures.by_therapist, filters, None, as_of)
+show_table(ruptures.therapist_table(repair.filter(repair["therapist_id"] == drill)), f"therapist {drill} ruptures",
+           filters, key="therapists_ruptures")
 st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
 if not viewer.sees_client_rows:
     st.caption("Your role does not include client-level lists.")

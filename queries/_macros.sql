@@ -131,3 +131,97 @@ SELECT client_id, therapist_id, max(batch_id) AS data_batch FROM (
     UNION ALL
     SELECT client_id, therapist_id, batch_id FROM episodes
 ) GROUP BY client_id, therapist_id;
+
+-- Rupture and repair (queries/ruptures*.sql, attention_rupture.sql) --------------------------------------------
+-- rupture_events: every rupture in every client–therapist relationship (of `only_client`, or of everyone when it is
+-- NULL), judged on the ratings up to `as_of`.
+-- A rupture is an SRS total at least `k` points below the relationship's previous rating, or below `cutoff`
+-- right after a rating at or above it. It is repaired by the first of the next `r` ratings that is at or above
+-- the cutoff, or that rises above the rupture rating to within 1 point of the rating before the rupture;
+-- unrepaired when `r` ratings came without that, or when the client stopped attending (the episode ended, or no
+-- attended session or rating for more than `active_days` days up to as_of); open otherwise (not yet `r` ratings
+-- since, still attending). A drop during a rupture's repair window belongs to that rupture, not a new one: the
+-- next rupture is looked for only after the previous one was repaired or its `r` ratings passed.
+-- Totals are rounded to one decimal (as shown) and compared rounded, so 38.0 → 36.0 is a drop of exactly 2.
+-- Columns: client_id, therapist_id, site, service (of the rupture rating), seq (the rupture rating's number in
+--   the relationship), rupture_at TIMESTAMP, before_srs, rupture_srs, drop_points, below_cutoff BOOLEAN,
+--   ratings_since (up to r), status (repaired | unrepaired | open), stopped BOOLEAN (unrepaired because the
+--   client stopped attending), repair_at, repair_srs, sessions_to_repair (ratings after the rupture up to and
+--   including the repair), latest_since_srs (the last rating in the window), last_contact TIMESTAMP.
+CREATE OR REPLACE MACRO rupture_events(as_of, k, cutoff, r, active_days, only_client) AS TABLE
+WITH RECURSIVE rated AS (
+    SELECT client_id, therapist_id, rated_at, site, service, round(srs_total, 1) AS srs,
+           row_number() OVER w AS seq, lag(round(srs_total, 1)) OVER w AS before_srs
+    FROM ratings
+    WHERE srs_total IS NOT NULL AND rated_at < as_of::DATE + INTERVAL 1 DAY
+      AND (only_client IS NULL OR client_id = only_client)
+    WINDOW w AS (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key)
+),
+candidates AS (
+    SELECT * FROM rated
+    WHERE before_srs IS NOT NULL AND (round(before_srs - srs, 1) >= k OR (before_srs >= cutoff AND srs < cutoff))
+),
+outcome AS (
+    SELECT c.client_id, c.therapist_id, c.seq,
+           min(a.seq) FILTER (WHERE a.srs >= cutoff OR (a.srs > c.srs AND a.srs >= round(c.before_srs - 1, 1)))
+               AS repair_seq,
+           count(a.seq) AS ratings_since
+    FROM candidates c
+    LEFT JOIN rated a ON a.client_id = c.client_id AND a.therapist_id = c.therapist_id
+        AND a.seq > c.seq AND a.seq <= c.seq + r
+    GROUP BY c.client_id, c.therapist_id, c.seq
+),
+linked AS (
+    SELECT c.*, o.repair_seq, o.ratings_since,
+           CASE WHEN o.repair_seq IS NOT NULL THEN o.repair_seq WHEN o.ratings_since >= r THEN c.seq + r END
+               AS resolved_seq
+    FROM candidates c JOIN outcome o USING (client_id, therapist_id, seq)
+),
+pointed AS (
+    SELECT l.*, n.seq AS next_seq
+    FROM linked l
+    ASOF LEFT JOIN (SELECT client_id AS n_client, therapist_id AS n_therapist, seq FROM linked) n
+        ON l.client_id = n.n_client AND l.therapist_id = n.n_therapist AND l.resolved_seq < n.seq
+),
+chain AS (
+    SELECT * FROM pointed
+    QUALIFY row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY seq) = 1
+    UNION ALL
+    SELECT p.* FROM pointed p
+    JOIN chain c ON p.client_id = c.client_id AND p.therapist_id = c.therapist_id AND p.seq = c.next_seq
+),
+contact AS (
+    SELECT client_id, therapist_id, max(seen_at) AS last_contact FROM (
+        SELECT client_id, therapist_id, scheduled_at AS seen_at FROM sessions
+        WHERE status = 'attended' AND scheduled_at < as_of::DATE + INTERVAL 1 DAY
+          AND (only_client IS NULL OR client_id = only_client)
+        UNION ALL
+        SELECT client_id, therapist_id, rated_at FROM rated
+    ) GROUP BY client_id, therapist_id
+),
+ended AS (
+    SELECT client_id, therapist_id, max(end_date) AS end_date FROM episodes
+    WHERE end_date <= as_of::DATE AND (only_client IS NULL OR client_id = only_client)
+    GROUP BY client_id, therapist_id
+),
+judged AS (
+    SELECT c.*, rp.rated_at AS repair_at, rp.srs AS repair_srs, ls.srs AS latest_since_srs, ct.last_contact,
+           c.repair_seq IS NULL AND c.ratings_since < r
+               AND (e.end_date >= c.rated_at::DATE OR as_of::DATE - ct.last_contact::DATE > active_days)
+               AS stopped
+    FROM chain c
+    LEFT JOIN rated rp ON rp.client_id = c.client_id AND rp.therapist_id = c.therapist_id AND rp.seq = c.repair_seq
+    LEFT JOIN rated ls ON ls.client_id = c.client_id AND ls.therapist_id = c.therapist_id
+        AND ls.seq = c.seq + c.ratings_since AND c.ratings_since > 0
+    LEFT JOIN contact ct ON ct.client_id = c.client_id AND ct.therapist_id = c.therapist_id
+    LEFT JOIN ended e ON e.client_id = c.client_id AND e.therapist_id = c.therapist_id
+)
+SELECT client_id, therapist_id, site, service, seq, rated_at AS rupture_at, before_srs, srs AS rupture_srs,
+       round(before_srs - srs, 1) AS drop_points, srs < cutoff AS below_cutoff,
+       least(ratings_since, coalesce(repair_seq - seq, ratings_since)) AS ratings_since,
+       CASE WHEN repair_seq IS NOT NULL THEN 'repaired'
+            WHEN ratings_since >= r OR coalesce(stopped, false) THEN 'unrepaired'
+            ELSE 'open' END AS status,
+       coalesce(stopped, false) AS stopped, repair_at, repair_srs, repair_seq - seq AS sessions_to_repair,
+       latest_since_srs, last_contact
+FROM judged;

@@ -51,7 +51,7 @@ CLINIC: dict[str, tuple[str, list[tuple[str, str, float | ITEMS | None, float | 
                                                             [28, 28, 28, 28, 28, 29], strict=True)]),
 }
 EXPECTED = {
-    "C_LOW": {"low_srs"}, "C_ITEM": {"low_srs"}, "C_DROP2": {"srs_drop"}, "C_AVG": {"srs_drop"},
+    "C_LOW": {"low_srs", "rupture"}, "C_ITEM": {"low_srs"}, "C_DROP2": {"srs_drop", "rupture"}, "C_AVG": {"srs_drop"},
     "C_EARLY": {"early_low"}, "C_NOFB": {"no_feedback"}, "C_MISS2": {"missed_sessions"}, "C_QUIET": {"gone_quiet"},
     "C_SWITCH": {"switch_request"}, "C_ORS": {"ors_flat"},
 }
@@ -120,6 +120,11 @@ def test_reasons_and_severities_in_plain_words(clinic):
     assert by["C_ITEM", "low_srs"]["severity"] == 1
     assert by["C_DROP2", "srs_drop"]["reason"] == (
         "SRS fell 2.0 points from the previous rating: 38.0 to 36.0 on 2026-03-24.")
+    assert by["C_DROP2", "rupture"]["reason"] == (
+        "Rupture on 2026-03-24: SRS 38.0 → 36.0, not yet repaired (no rating since).")
+    assert by["C_LOW", "rupture"]["reason"] == (  # not a drop of 2, but below the cutoff after a rating at it
+        "Rupture on 2026-03-24: SRS 36.0 → 35.5, not yet repaired (no rating since).")
+    assert by["C_LOW", "rupture"]["severity"] == 1  # the same rating already raised low_srs
     assert by["C_AVG", "srs_drop"]["reason"] == ("SRS 37.0 on 2026-03-24 is 2.4 points below the client's own "
                                                  "average of 39.4 (4 earlier ratings).")
     assert by["C_EARLY", "early_low"]["reason"].startswith("Low alliance early: mean SRS 35.0 over the first 2")
@@ -171,8 +176,8 @@ def test_filters_scope_the_list(clinic):
 
 def test_priority_order(clinic):
     listed = attention.weekly_list(clinic, AS_OF, settings.defaults())
-    assert listed["client_id"].to_list() == ["C_SWITCH", "C_EARLY", "C_MISS2", "C_QUIET", "C_AVG", "C_DROP2",
-                                             "C_LOW", "C_NOFB", "C_ITEM", "C_ORS"]
+    assert listed["client_id"].to_list() == ["C_SWITCH", "C_EARLY", "C_DROP2", "C_LOW", "C_MISS2", "C_QUIET",
+                                             "C_AVG", "C_NOFB", "C_ITEM", "C_ORS"]
     assert listed["rank"].to_list() == list(range(1, 11))
     top = listed.row(0, named=True)
     assert (top["priority"], top["sessions_attended"], top["latest_srs"], top["days_since_attended"]) == (
@@ -184,8 +189,8 @@ def test_priority_order(clinic):
 def test_preview_counts_per_rule(clinic):
     preview = attention.preview(clinic, AS_OF, {**settings.defaults(), "srs_drop": 1})
     counts = dict(preview.select("flag_kind", "flagged").iter_rows())
-    assert counts == {"early_low": 1, "low_srs": 2, "srs_drop": 3, "switch_request": 1, "missed_sessions": 1,
-                      "gone_quiet": 1, "no_feedback": 1, "ors_flat": 1, "any": 11}
+    assert counts == {"early_low": 1, "low_srs": 2, "srs_drop": 3, "rupture": 2, "switch_request": 1,
+                      "missed_sessions": 1, "gone_quiet": 1, "no_feedback": 1, "ors_flat": 1, "any": 11}
     assert preview["active"].unique().to_list() == [19]
     assert preview.filter(pl.col("flag_kind") == "any")["share"][0] == pytest.approx(11 / 19)
 

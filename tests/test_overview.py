@@ -63,7 +63,7 @@ def test_overview_page_shows_the_numbers(demo_db, demo_exports):
     assert metrics["Sessions held"] == f"{want['held']:,}"
     assert metrics["Mean SRS"] == f"{want['mean_srs']:.1f}"
     assert metrics["No-show rate"].startswith(f"{100 * want['no_show']:.1f}% of ")
-    assert len(at.get("plotly_chart")) == 1
+    assert [c.key for c in at.get("plotly_chart")] == ["overview_trend", "overview_repair"]
 
 
 def test_overview_filtered_to_one_therapist(demo_db, demo_exports):
