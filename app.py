@@ -8,6 +8,7 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
 
 page = st.navigation(PAGES)

@@ -207,7 +207,7 @@ def import_file(
         values = values if values is not None else profile.values
         date_format = profile.date_format if date_format == "auto" else date_format
         sheet = sheet or profile.sheet
-    report_progress(0.0, f"Reading {name}")
+    report_progress(0.0, f"Opening {name}")
     with tempfile.TemporaryDirectory(prefix="attune-import-") as workdir:
         try:
             info = inspect_file(path, Path(workdir), sheet=sheet)

@@ -348,6 +348,17 @@ def scan_records(info: FileInfo) -> Scan:
     return Scan(lines, tuple(problems))
 
 
+READ_CSV = """read_csv($path, header = true, skip = $skip, columns = $columns, delim = $delim, quote = '"',
+    escape = '"', all_varchar = true, auto_detect = false, parallel = false, strict_mode = false,
+    null_padding = false, ignore_errors = true, max_line_size = $max_line)"""
+
+
+def read_csv_params(info: FileInfo) -> dict:
+    """Parameters for READ_CSV: every column as text (c0..cN), nothing sniffed or guessed."""
+    return {"path": str(info.path), "columns": {staged_column(i): "VARCHAR" for i in range(len(info.headers))},
+            "delim": info.delimiter, "skip": info.skip_lines, "max_line": MAX_FIELD}
+
+
 def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: str = "staged") -> Scan:
     """Load every record as text into a temp table `table` (rec, c0..cN) and number its lines.
 
@@ -356,7 +367,6 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: 
     table `line_numbers` (rec, line). Returns the walk (structural problems mean the file is not imported).
     Raises UnreadableFileError when the two readers disagree on the number of records.
     """
-    columns = {staged_column(i): "VARCHAR" for i in range(len(info.headers))}
     result: dict[str, Scan | BaseException] = {}
 
     def walk() -> None:
@@ -369,16 +379,8 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: 
     walker.start()
     try:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(
-            f"""CREATE TEMP TABLE {table} AS
-            SELECT row_number() OVER () AS rec, *
-            FROM read_csv($path, header = true, skip = $skip, columns = $columns, delim = $delim,
-                          quote = '"', escape = '"', all_varchar = true, auto_detect = false,
-                          parallel = false, strict_mode = false, null_padding = false, ignore_errors = true,
-                          max_line_size = $max_line)""",
-            {"path": str(info.path), "columns": columns, "delim": info.delimiter, "skip": info.skip_lines,
-             "max_line": MAX_FIELD},
-        )
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS rec, * FROM {READ_CSV}",
+                    read_csv_params(info))
     finally:
         walker.join()
     scan = result["scan"]
