@@ -60,8 +60,11 @@ def file_panel(name: str, path: Path, expanded: bool = True) -> upload.ImportPla
         st.error(f"**{name}** cannot be imported. {analysis.error}", icon=":material/block:")
         plan.blockers.append(analysis.error)
         return plan
-    detected = SPECS[analysis.kind].label if analysis.kind else "not recognised"
-    with st.expander(f"**{name}** — {detected} · {analysis.description}", expanded=expanded or not analysis.kind):
+    suggested = analysis.kind or (analysis.profile.kind if analysis.profile else None)
+    detected = SPECS[suggested].label if suggested else "not recognised"
+    if analysis.profile is not None:
+        detected += f" (saved mapping '{analysis.profile.name}')"
+    with st.expander(f"**{name}** — {detected} · {analysis.description}", expanded=expanded or not suggested):
         _panel_body(fid, name, path, analysis, plan)
     for blocker in plan.blockers:
         st.warning(f"**{name}**: {blocker}", icon=":material/edit_note:")
@@ -74,7 +77,8 @@ def _panel_body(fid: str, name: str, path: Path, analysis: upload.FileAnalysis, 
                      help="The workbook has several sheets; the first one is read unless you choose another.")
     show_table(analysis.preview, f"preview-{Path(name).stem}", None, key=f"data_preview_{fid}")
     kinds = list(SPECS)
-    kind = st.selectbox("This file holds", kinds, index=kinds.index(analysis.kind) if analysis.kind else None,
+    suggested = analysis.kind or (analysis.profile.kind if analysis.profile else None)
+    kind = st.selectbox("This file holds", kinds, index=kinds.index(suggested) if suggested else None,
                         format_func=lambda k: SPECS[k].label, key=f"data_kind_{fid}",
                         placeholder="Choose what this file holds")
     if kind is None:
@@ -88,7 +92,7 @@ def _panel_body(fid: str, name: str, path: Path, analysis: upload.FileAnalysis, 
         use_profile = st.toggle(f"Use the saved mapping **{analysis.profile.name}** (made for this same "
                                 "column layout)", value=True, key=f"data_use_profile_{fid}")
     start = upload.initial_mapping(analysis, spec, use_profile)
-    needs_editor = bool(upload.blockers(spec, start)) or analysis.kind != kind
+    needs_editor = bool(upload.blockers(spec, start)) or suggested != kind
     edit = st.toggle("Edit the column mapping", value=needs_editor, key=f"data_edit_{fid}_{kind}")
     mapping = mapping_editor(fid, spec, analysis.labels, start) if edit else start
     if not edit:
