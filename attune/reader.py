@@ -19,6 +19,7 @@ import io
 import shutil
 import tempfile
 import threading
+import time as time_module
 import zipfile
 from array import array
 from dataclasses import dataclass, field
@@ -428,9 +429,21 @@ def preview(info: FileInfo, rows: int = 10) -> pl.DataFrame:
         schema={label: pl.Utf8 for label in labels})
 
 
+UPLOADS_KEPT_SECONDS = 24 * 3600
+
+
 def save_upload(name: str, data: bytes, key: str, root: Path | None = None) -> Path:
-    """Write an uploaded file to a private temporary folder (once per upload) and return its path."""
-    folder = (root or Path(tempfile.gettempdir()) / "attune-uploads") / key
+    """Write an uploaded file to a private temporary folder (once per upload) and return its path.
+
+    Uploads older than a day are removed on the way, so large exports do not pile up in the temp folder.
+    """
+    root = root or Path(tempfile.gettempdir()) / "attune-uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    now = time_module.time()
+    for old in root.iterdir():
+        if old.is_dir() and now - old.stat().st_mtime > UPLOADS_KEPT_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / key
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(name).name
     if not target.exists() or target.stat().st_size != len(data):
