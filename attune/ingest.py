@@ -360,10 +360,15 @@ def date_verdict(cur: duckdb.DuckDBPyConnection, source: str) -> tuple[str | Non
     family is iso, dmy or mdy, or None when every numeric date reads both day-first and month-first
     (then `example` shows one). Two aggregate passes at most; the second only for non-ISO values.
     """
-    total, iso = cur.execute(f"SELECT count(v), count(iso_timestamp(v)) FROM "
-                             f"(SELECT {source} AS v FROM staged)").fetchall()[0]
+    return _verdict(cur, source)[:2]
+
+
+def _verdict(cur: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, str | None, bool]:
+    """date_verdict, plus whether every value was ISO (then no other format needs ranking)."""
+    total, iso = cur.execute(f"SELECT count(v), count(iso_timestamp(v)) FROM (SELECT {source} AS v FROM staged)"
+                             ).fetchall()[0]
     if total == iso:
-        return "iso", None
+        return "iso", None, True
     day_first, month_first, numeric, example = cur.execute(f"""
         WITH v AS (SELECT {source} AS v FROM staged),
         parts AS (
@@ -378,11 +383,11 @@ def date_verdict(cur: duckdb.DuckDBPyConnection, source: str) -> tuple[str | Non
         FROM n""").fetchall()[0]
     if day_first or month_first:
         if day_first == month_first:
-            return None, example
-        return ("dmy" if day_first > month_first else "mdy"), None
+            return None, example, False
+        return ("dmy" if day_first > month_first else "mdy"), None, False
     if numeric:
-        return (None, example) if example else ("dmy", None)
-    return "iso", None
+        return (None, example, False) if example else ("dmy", None, False)
+    return "iso", None, False
 
 
 def date_plan(cur: duckdb.DuckDBPyConnection, source: str, label: str, requested: str) -> DatePlan:
@@ -390,9 +395,11 @@ def date_plan(cur: duckdb.DuckDBPyConnection, source: str, label: str, requested
     if requested in DATE_FORMATS:
         family = requested
     else:
-        family, example = date_verdict(cur, source)
+        family, example, only_iso = _verdict(cur, source)
         if family is None:
             raise AmbiguousDatesError(label, example)
+        if only_iso:
+            return DatePlan("iso", tuple(NAMED_MONTH_FORMATS))  # nothing but ISO: no other format to rank
     candidates = DATE_FORMATS[family] + NAMED_MONTH_FORMATS
     counts = cur.execute(
         "SELECT " + ", ".join(f"count(try_strptime(v, ${f'f{i}'}))" for i in range(len(candidates)))
@@ -431,6 +438,8 @@ def typed_select(spec: TableSpec, mapping: Mapping, plans: dict[str, DatePlan], 
             raws.append(f"clean(s.{staged_column(target)}) AS r_{name}")
             source_cols.append(f"r_{name}")
         raw = f"r_{name}"
+        if column.type in ("int", "real"):
+            raws.append(f"as_number({raw}) AS n_{name}")  # once, however often the typed expression uses it
         typed.append(f"{_typed_expr(column, raw, plans.get(name), params)} AS {name}")
         if column.type in CATEGORIES:
             joins.append(f"LEFT JOIN (SELECT word, value FROM value_words WHERE domain = $dom_{name}) w_{name} "
@@ -472,9 +481,9 @@ def _typed_expr(column: Column, raw: str, plan: DatePlan | None, params: dict) -
     if column.type == "text":
         return raw
     if column.type == "int":
-        return f"CASE WHEN as_number({raw}) = round(as_number({raw})) THEN as_number({raw})::INTEGER END"
+        return f"CASE WHEN n_{column.name} = round(n_{column.name}) THEN n_{column.name}::INTEGER END"
     if column.type == "real":
-        return f"as_number({raw})"
+        return f"n_{column.name}"
     if column.type in ("timestamp", "date"):
         assert plan is not None
         parsed = []
