@@ -161,3 +161,29 @@ def test_history_undo_with_confirmation(demo_db):
     assert at.success[0].value.startswith(f"Undid batch 5: removed {before:,} rows, restored 0.")
     assert count(demo_db, "switch_requests") == 0
     assert len(widgets(at, "button", "data_undo_")) == 4
+
+
+def test_xlsx_sheet_can_be_chosen(empty_db, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Read me"
+    wb.active.append(["Appointments are on the next sheet."])
+    sheet = wb.create_sheet("Appointments")
+    sheet.append(["Appointment ID", "Patient ID", "Clinician", "Date of Service", "Status"])
+    sheet.append(["A1", "P1", "T1", "2025-04-03", "Show"])
+    wb.save(tmp_path / "report.xlsx")
+    at = app_test(PAGE)
+    at.file_uploader(key="data_upload").set_value(
+        [("report.xlsx", (tmp_path / "report.xlsx").read_bytes(),
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+    at.run()
+    assert at.expander[0].label == "**report.xlsx** — not recognised · Excel sheet 'Read me'"
+    widgets(at, "selectbox", "data_sheet_")[0].set_value("Appointments")
+    at.run()
+    assert at.expander[0].label == "**report.xlsx** — Sessions (appointments) · Excel sheet 'Appointments'"
+    at.button(key="data_import").click()
+    at.run()
+    assert at.success[0].value.startswith("report.xlsx (sessions): imported as batch 1. 1 rows read: 1 new")
+    assert query(empty_db, "SELECT session_id, client_id, status, source_line FROM sessions") == [
+        ("A1", "P1", "attended", 2)]

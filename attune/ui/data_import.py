@@ -65,16 +65,17 @@ def file_panel(name: str, path: Path, expanded: bool = True) -> upload.ImportPla
     if analysis.profile is not None:
         detected += f" (saved mapping '{analysis.profile.name}')"
     with st.expander(f"**{name}** — {detected} · {analysis.description}", expanded=expanded or not suggested):
-        _panel_body(fid, name, path, analysis, plan)
+        if len(analysis.sheets) > 1:
+            st.selectbox("Sheet", analysis.sheets, key=f"data_sheet_{fid}",
+                         help="The workbook has several sheets; the first one is read unless you choose another.")
+        # Widgets below depend on the sheet's columns: their keys do too, so a new sheet starts afresh.
+        _panel_body(hashlib.sha1(f"{fid}|{analysis.sheet}".encode()).hexdigest()[:10], name, path, analysis, plan)
     for blocker in plan.blockers:
         st.warning(f"**{name}**: {blocker}", icon=":material/edit_note:")
     return plan
 
 
 def _panel_body(fid: str, name: str, path: Path, analysis: upload.FileAnalysis, plan: upload.ImportPlan) -> None:
-    if len(analysis.sheets) > 1:
-        st.selectbox("Sheet", analysis.sheets, key=f"data_sheet_{fid}",
-                     help="The workbook has several sheets; the first one is read unless you choose another.")
     show_table(analysis.preview, f"preview-{Path(name).stem}", None, key=f"data_preview_{fid}")
     kinds = list(SPECS)
     suggested = analysis.kind or (analysis.profile.kind if analysis.profile else None)
