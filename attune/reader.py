@@ -345,7 +345,8 @@ def scan_records(info: FileInfo) -> Scan:
                 problems.append((start, f"this line has {len(row)} fields but the header has {width} "
                                         "(a stray delimiter, or a value that should be quoted?)"))
             else:
-                problems.append((start, f"this line has {len(row)} fields but the header has {width}"))
+                problems.append((start, f"this line has {len(row)} field{'s' if len(row) != 1 else ''} but the "
+                                        f"header has {width}"))
     return Scan(lines, tuple(problems))
 
 

@@ -30,6 +30,21 @@ def rows(con, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
+TABLES = ("therapists", "sessions", "feedback", "episodes", "switch_requests", "sessions_history", "import_batches",
+          "meta")
+
+
+def contents(con) -> dict[str, list[tuple]]:
+    return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+
+
+def test_utf16_with_bom(con, tmp_path):
+    path = write(tmp_path, "u16.csv", "therapist_id\tname\r\nT1\tZoë\r\n".encode("utf-16"))
+    report = ingest.import_file(con, path)
+    assert report.status == "imported"
+    assert rows(con, "SELECT therapist_id, name FROM therapists") == [("T1", "Zoë")]
+
+
 def test_utf8_with_bom(con, tmp_path):
     path = write(tmp_path, "bom.csv", b"\xef\xbb\xbftherapist_id,name\nT1,Zo\xc3\xab\n")
     report = ingest.import_file(con, path)
@@ -200,13 +215,15 @@ def test_xlsx_first_sheet_by_default_and_unknown_sheet(con, tmp_path):
     ("fake.xlsx", b"PK\x03\x04not really a zip", None),
 ])
 def test_unreadable_files_get_a_clear_message(con, tmp_path, name, data, message):
+    ingest.import_file(con, write(tmp_path, "roster.csv", ROSTER))
+    before = contents(con)
     report = ingest.import_file(con, write(tmp_path, name, data))
+    assert contents(con) == before
     assert report.status == "unreadable"
     if message is None:
         assert report.problems[0].message.startswith("fake.xlsx is a zip archive but not a readable Excel")
     else:
         assert [p.message for p in report.problems] == [message]
-    assert rows(con, "SELECT count(*) FROM import_batches") == [(0,)]
 
 
 def test_inspect_raises_for_unreadable(tmp_path):
@@ -220,12 +237,14 @@ def test_structural_errors_reject_the_file_with_their_lines(con, tmp_path):
             b"T2,Bob,extra\n"  # line 3: one field too many
             b"T3\n"  # line 4: one too few
             b"T4,Dee,\n")  # line 5: a trailing delimiter with nothing after it is fine
+    ingest.import_file(con, write(tmp_path, "roster.csv", ROSTER))
+    before = contents(con)
     report = ingest.import_file(con, write(tmp_path, "s.csv", data))
+    assert contents(con) == before
     assert report.status == "rejected"
     assert [(p.line, p.message) for p in report.problems] == [
         (3, "this line has 3 fields but the header has 2 (a stray delimiter, or a value that should be quoted?)"),
-        (4, "this line has 1 fields but the header has 2")]
-    assert rows(con, "SELECT count(*) FROM therapists") == [(0,)]
+        (4, "this line has 1 field but the header has 2")]
 
 
 def test_status_column_absent_counts_sessions_as_attended(con, tmp_path):
