@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
@@ -103,7 +104,7 @@ def _import(args) -> int:
             continue
         progress = None if args.json else _print_progress
         reports.append(ingest.import_file(con, path, kind=args.kind, date_format=args.date_format,
-                                          keep_valid=args.keep_valid, imported_by="cli", progress=progress,
+                                          keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
                                           sheet=args.sheet, profile=profile, rejects_dir=args.rejects))
     con.close()
     code = exit_code(reports)
@@ -158,7 +159,7 @@ def _print_progress(fraction: float, message: str) -> None:
 def _undo(args) -> int:
     con = db.connect(args.db)
     try:
-        result = batches.undo_batch(con, args.batch_id, undone_by="cli")
+        result = batches.undo_batch(con, args.batch_id, undone_by=_who())
     except batches.UndoError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -170,3 +171,11 @@ def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
     return 0
+
+
+def _who() -> str:
+    """Who ran the command, for the import history."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
