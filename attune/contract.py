@@ -18,8 +18,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
-    absent: str | None = None  # the value every row gets when the export has no such column
-    nonempty: bool = False  # when the column is present, every row needs a value
+    default_when_absent: str | None = None  # the value every row gets when the export lacks the column
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,9 @@ SESSIONS = TableSpec(
         Column("scheduled_at", "timestamp", True,
                ("date_of_service", "appointment_date", "appointment_time", "start_time", "session_date",
                 "date", "dos", "service_date", "start")),
-        Column("status", "status", False, ("attendance", "appointment_status", "appt_status", "visit_status",
-                                           "attendance_status", "outcome", "attended"),
-               absent="attended", nonempty=True),
+        Column("status", "status", True, ("attendance", "appointment_status", "appt_status", "visit_status",
+                                          "attendance_status", "outcome", "attended"),
+               default_when_absent="attended"),
         Column("session_number", "int", False, ("session_no", "visit_number", "appointment_number")),
         Column("site", "text", False, ("location", "clinic", "office")),
         Column("service", "text", False, ("service_type", "programme", "program", "appointment_type")),

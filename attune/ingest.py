@@ -168,7 +168,7 @@ def auto_mapping(spec: TableSpec, headers: tuple[str, ...] | list[str]) -> Mappi
 
 
 def missing_required(spec: TableSpec, mapping: Mapping) -> list[Column]:
-    return [c for c in spec.columns if c.required and c.name not in mapping]
+    return [c for c in spec.columns if c.required and c.name not in mapping and not c.default_when_absent]
 
 
 def value_words(column: Column, custom: dict[str, str] | None = None) -> dict[str, str]:
@@ -227,7 +227,7 @@ def import_file(
                 f"No recognisable columns: the header ({shown}) matches none of sessions, feedback, "
                 "episodes, switch requests or therapist roster. Map the columns on the Data page or "
                 "with --mapping.")])
-        mapping = dict(mapping) if mapping is not None else auto_mapping(spec, info.headers)
+        mapping = dict(mapping if mapping is not None else auto_mapping(spec, info.headers))
         report = ImportReport(name, spec.kind, "rejected", file_hash=info.sha256)
         absent = missing_required(spec, mapping)
         if absent:
@@ -236,10 +236,10 @@ def import_file(
             report.status = "unreadable"
             return report
         for column in spec.columns:
-            if column.absent is not None and column.name not in mapping:
-                mapping[column.name] = Constant(column.absent)
+            if column.default_when_absent and column.name not in mapping:
+                mapping[column.name] = Constant(column.default_when_absent)
                 report.notes.append(f"This export has no {column.name} column: every row counts as "
-                                    f"{column.absent}.")
+                                    f"{column.default_when_absent}.")
         cur = con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
@@ -501,7 +501,7 @@ def _typed_expr(column: Column, raw: str, plan: DatePlan | None, params: dict) -
 def _column_checks(column: Column, raw: str, plan: DatePlan | None, params: dict) -> list[str]:
     name, label = column.name, f"$lbl_{column.name}"
     checks = []
-    if column.required or column.nonempty:
+    if column.required:
         checks.append(f"CASE WHEN {raw} IS NULL THEN {{'col': {label}, 'val': NULL, "
                       f"'msg': 'a value is required here but the cell is empty'}} END")
     if column.type != "text":
@@ -548,7 +548,7 @@ def _row_checks(spec: TableSpec, params: dict) -> list[str]:
         checks.append(
             f"CASE WHEN {total} BETWEEN 0 AND 40 AND {in_range} AND abs({total} - ({item_sum})) > 0.5 "
             f"THEN {{'col': $lbl_{total}, 'val': r_{total}, 'msg': 'the total ' || printf('%g', {total}) || "
-            f"' does not equal the sum of the four items (' || printf('%g', round({item_sum}, 2)) || ')'}} END"
+            f"' does not equal the sum of the four items ' || printf('%g', round({item_sum}, 2))}} END"
         )
     checks.append(
         "CASE WHEN session_id IS NULL AND (client_id IS NULL OR therapist_id IS NULL OR rated_on IS NULL) "

@@ -342,11 +342,11 @@ def scan_records(info: FileInfo) -> Scan:
                 problems.append((start, f"a quoted value that starts on this line is not closed where "
                                         f"expected (the record runs to line {end})"))
             elif len(row) > width:
-                problems.append((start, f"this line has {len(row)} fields but the header has {width} "
-                                        "(a stray delimiter, or a value that should be quoted?)"))
+                problems.append((start, f"this line has {len(row)} fields, more fields than the header ({width}): "
+                                        "a stray delimiter, or a value that should be quoted?"))
             else:
-                problems.append((start, f"this line has {len(row)} field{'s' if len(row) != 1 else ''} but the "
-                                        f"header has {width}"))
+                problems.append((start, f"this line has {len(row)} field{'s' if len(row) != 1 else ''}, fewer "
+                                        f"fields than the header ({width})"))
     return Scan(lines, tuple(problems))
 
 

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from attune.ui import data_import
+from attune.ui import data_import, sidebar
+from attune.ui.access import require
 
+sidebar.render()
+viewer = st.session_state["viewer"]
 st.title("Data")
+require(viewer.can_import, "importing data and undoing imports (directors and analysts)")
 st.caption("Upload the exports your clinic's systems produce: appointments (sessions), feedback scores (SRS/ORS), "
            "episodes of care, requests to change therapist, the therapist roster. CSV or Excel (.xlsx). Nothing is "
            "written until you press Import, and every import can be undone.")

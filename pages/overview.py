@@ -4,9 +4,10 @@ import streamlit as st
 
 from attune import charts, overview
 from attune.formatting import period
+from attune.ui import sidebar
 from attune.ui.cache import load
 
-filters = st.session_state["filters"]
+filters = sidebar.render()
 st.title("Overview")
 st.caption(f"{period(filters.start, filters.end)}, compared with the {filters.days} days before.")
 
@@ -23,7 +24,7 @@ if not cards[1].value and not cards[0].value:
 columns = st.columns(4)
 for i, card in enumerate(cards):
     columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color="inverse" if card.lower_is_better else "normal")
+                          delta_color=card.delta_color)
 
 st.subheader("Week by week")
 trend = load(overview.weekly, filters)

@@ -243,8 +243,9 @@ def test_structural_errors_reject_the_file_with_their_lines(con, tmp_path):
     assert contents(con) == before
     assert report.status == "rejected"
     assert [(p.line, p.message) for p in report.problems] == [
-        (3, "this line has 3 fields but the header has 2 (a stray delimiter, or a value that should be quoted?)"),
-        (4, "this line has 1 field but the header has 2")]
+        (3, "this line has 3 fields, more fields than the header (2): a stray delimiter, or a value that should "
+            "be quoted?"),
+        (4, "this line has 1 field, fewer fields than the header (2)")]
 
 
 def test_status_column_absent_counts_sessions_as_attended(con, tmp_path):

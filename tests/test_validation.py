@@ -126,7 +126,7 @@ def test_total_disagrees_with_items(rostered, tmp_path):
             b"S0,9.5,9,8.5,9,36\n"
             b"S1,9,9,9,9,30\n")
     report = rejected(rostered, write(tmp_path, "totals.csv", data))
-    assert problems(report) == [(3, "srs_total", "30", "the total 30 does not equal the sum of the four items (36)")]
+    assert problems(report) == [(3, "srs_total", "30", "the total 30 does not equal the sum of the four items 36")]
 
 
 def test_rating_needs_an_identity_and_a_score(rostered, tmp_path):

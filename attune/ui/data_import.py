@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from attune import batches, db, ingest, profiles, upload
+from attune import access, batches, db, ingest, profiles, upload
 from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
 from attune.ingest import DATE_FORMAT_LABELS
 from attune.reader import save_upload
@@ -37,10 +37,14 @@ def _dates(path: str, sheet: str | None, index: int):
 
 
 def current_user() -> str:
-    try:
-        return st.user.get("email") or st.user.get("name") or "app"
-    except Exception:  # no sign-in configured
-        return "app"
+    """Who is importing, for the import history: the signed-in viewer (or the local user)."""
+    viewer = st.session_state.get("viewer")
+    return viewer.identity if viewer is not None else "app"
+
+
+def audit(action: str, detail: str) -> None:
+    with cache.cursor() as cur:
+        access.record(cur, st.session_state.get("viewer"), action, detail)
 
 
 def saved_uploads(files) -> list[tuple[str, Path]]:
@@ -76,7 +80,7 @@ def file_panel(name: str, path: Path, expanded: bool = True) -> upload.ImportPla
 
 
 def _panel_body(fid: str, name: str, path: Path, analysis: upload.FileAnalysis, plan: upload.ImportPlan) -> None:
-    show_table(analysis.preview, f"preview-{Path(name).stem}", None, key=f"data_preview_{fid}")
+    show_table(analysis.preview, f"preview-{Path(name).stem}", None, key=f"data_preview_{fid}", aggregate=False)
     kinds = list(SPECS)
     suggested = analysis.kind or (analysis.profile.kind if analysis.profile else None)
     kind = st.selectbox("This file holds", kinds, index=kinds.index(suggested) if suggested else None,
@@ -218,6 +222,9 @@ def run_imports(plans: list[upload.ImportPlan], keep_valid: bool, rejects_dir: P
                                     rejects_dir=rejects_dir)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         results.append({"report": report, "rejects": rejects})
+        if report.batch_id is not None:
+            audit("import", f"batch {report.batch_id}: {report.file_name} ({report.kind}), {report.inserted:,} new, "
+                            f"{report.updated:,} updated, {report.rejected:,} rejected")
     bar.progress(1.0, text="Done.")
     return results
 
@@ -236,7 +243,7 @@ def show_results(results: list[dict]) -> None:
             st.markdown(f"**Problems in {report.file_name}** ({report.problem_count:,}"
                         f"{f'; the first {len(report.problems):,} are listed' if more > 0 else ''})")
             show_table(report.problems_frame(), f"problems-{Path(report.file_name).stem}", None,
-                       key=f"data_problems_{i}")
+                       key=f"data_problems_{i}", aggregate=False)
         if result["rejects"]:
             st.download_button(f"Download the {report.rejected:,} rejected rows with their reasons (CSV)",
                                result["rejects"], file_name=f"{Path(report.file_name).stem}-rejected.csv",
@@ -248,7 +255,7 @@ def history() -> None:
     if frame.is_empty():
         st.info("No imports yet. Upload your clinic's exports above.")
         return
-    show_table(frame, "import-history", None, key="data_history")
+    show_table(frame, "import-history", None, key="data_history", aggregate=False)
     pending = st.session_state.get("data_confirm_undo")
     active = frame.filter(frame["status"] == "active").head(20)
     st.markdown("**Undo an import** — removes the rows it added and puts back the rows it changed.")
@@ -271,6 +278,7 @@ def _confirm_undo(batch_id: int) -> None:
         except batches.UndoError as exc:
             st.session_state["data_undo_message"] = ("error", str(exc))
         else:
+            audit("undo", f"batch {batch_id}: removed {result['removed']:,} rows, restored {result['restored']:,}")
             st.session_state["data_undo_message"] = ("success", f"Undid batch {batch_id}: removed "
                                                                 f"{result['removed']:,} rows, restored "
                                                                 f"{result['restored']:,}.")
