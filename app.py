@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/fit.py", title="Fit & switches", icon=":material/swap_horiz:"),
     st.Page("pages/ruptures.py", title="Rupture and repair", icon=":material/healing:"),
     st.Page("pages/comments.py", title="In clients' words", icon=":material/format_quote:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
     st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),

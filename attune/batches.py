@@ -17,6 +17,27 @@ def list_batches(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return db.run_query(cur, "import_batches")
 
 
+def history_table(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The import history as the Data page shows it: one row per batch, newest first."""
+    frame = list_batches(cur)
+    labels = {kind: spec.label for kind, spec in SPECS.items()}
+    return frame.select(
+        pl.col("batch_id").alias("batch"),
+        pl.col("kind").replace_strict(labels, default=pl.col("kind")).alias("kind"),
+        pl.col("file_name").alias("file"),
+        pl.col("imported_at").dt.strftime("%Y-%m-%d %H:%M").alias("imported"),
+        pl.col("imported_by").alias("by"),
+        pl.col("rows_read").alias("read"),
+        pl.col("inserted").alias("new"),
+        "updated", "unchanged", "rejected",
+        pl.when(pl.col("undone_at").is_null()).then(pl.lit("active"))
+        .otherwise(pl.lit("undone ") + pl.col("undone_at").dt.strftime("%Y-%m-%d %H:%M") + pl.lit(" by ")
+                   + pl.col("undone_by").fill_null("?")).alias("status"),
+        pl.col("file_hash").str.slice(0, 12).alias("file hash"),
+        "notes",
+    )
+
+
 def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "cli") -> dict[str, int]:
     """Remove the rows a batch inserted and put back the rows it replaced, in one transaction."""
     cur = con.cursor()

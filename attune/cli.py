@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import subprocess
 import sys
@@ -10,8 +11,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import access, attention, batches, db, demo, ingest, ruptures, settings
-from attune.reader import UnreadableFileError
+from attune import access, attention, batches, db, demo, ingest, profiles, ruptures, settings
+from attune.reader import peek_headers
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
 
@@ -29,14 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--end", type=date.fromisoformat, default=demo.DEFAULT_END, help="last day (YYYY-MM-DD)")
     p_demo.set_defaults(func=_demo)
 
-    p_import = sub.add_parser("import", help="import CSV exports into the database")
+    p_import = sub.add_parser("import", help="import CSV or .xlsx exports into the database")
     p_import.add_argument("files", nargs="+", type=Path)
     _db_arg(p_import)
     p_import.add_argument("--json", action="store_true", help="print a JSON summary")
     p_import.add_argument("--kind", choices=KIND_ORDER, help="the kind of file (default: detected from the header)")
+    p_import.add_argument("--mapping", type=Path, metavar="PROFILE.toml",
+                          help="a saved column mapping (made on the Data page, or written by hand)")
     p_import.add_argument("--date-format", choices=["auto", "iso", "dmy", "mdy"], default="auto")
+    p_import.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the first)")
     p_import.add_argument("--keep-valid", action="store_true",
                           help="import the valid rows and set rejected rows aside (default: reject the whole file)")
+    p_import.add_argument("--rejects", type=Path, metavar="DIR",
+                          help="write the rows with problems to DIR/NAME-rejected.csv, with a reason column")
     p_import.set_defaults(func=_import)
 
     p_undo = sub.add_parser("undo", help="undo an import batch")
@@ -105,46 +111,72 @@ def _demo(args) -> int:
 def _ordered(files: list[Path]) -> list[Path]:
     """Roster first, then sessions, then the rest, whatever order the shell listed them in."""
     def rank(path: Path) -> int:
-        try:
-            from attune.reader import inspect_file
-
-            spec = ingest.detect_kind(inspect_file(path).headers)
-        except (UnreadableFileError, OSError):
-            return len(KIND_ORDER)
+        headers = peek_headers(path)
+        spec = ingest.detect_kind(headers) if headers else None
         return KIND_ORDER.index(spec.kind) if spec else len(KIND_ORDER)
 
     return sorted(files, key=rank)
 
 
 def _import(args) -> int:
+    profile = None
+    if args.mapping is not None:
+        try:
+            profile = profiles.load(args.mapping)
+        except profiles.ProfileError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     con = db.connect(args.db)
-    reports = []
-    for path in _ordered(args.files):
-        if not path.exists():
+    reports, paths = [], _ordered(args.files)
+    for path in paths:
+        if not path.is_file():
             reports.append(ingest.ImportReport(path.name, args.kind, "unreadable", problems=[
-                ingest.Problem(None, None, None, f"{path} does not exist.")]))
+                ingest.Problem(None, None, None, f"{path} does not exist or is not a file.")]))
             continue
         progress = None if args.json else _print_progress
         reports.append(ingest.import_file(con, path, kind=args.kind, date_format=args.date_format,
-                                          keep_valid=args.keep_valid, imported_by="cli", progress=progress))
+                                          keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
+                                          sheet=args.sheet, profile=profile, rejects_dir=args.rejects))
+    for report in reports:
+        if report.batch_id is not None:
+            access.record(con, None, "import", f"batch {report.batch_id}: {report.file_name} ({report.kind}), "
+                                               f"{report.inserted:,} new, {report.updated:,} updated, "
+                                               f"{report.rejected:,} rejected")
     con.close()
+    code = exit_code(reports)
     if args.json:
-        print(json.dumps({"files": [r.to_dict() for r in reports], "inserted": _totals(reports)}, indent=2,
-                         default=str))
+        print(json.dumps({"exit_code": code, "files": [r.to_dict() for r in reports],
+                          "inserted": _totals(reports)}, indent=2, default=str))
     else:
-        for report in reports:
+        for path, report in zip(paths, reports, strict=True):
             print(report.summary)
             for note in report.notes:
                 print(f"  note: {note}")
             for problem in report.problems[:20]:
                 print(f"  {problem.describe()}")
-            if len(report.problems) > 20:
-                print(f"  … and {len(report.problems) - 20:,} more problems")
+            if report.problem_count > 20:
+                print(f"  … and {report.problem_count - 20:,} more problems")
+            if report.rejects_file:
+                print(f"  rejected rows written to {report.rejects_file}")
+            if report.status == "unreadable" and report.kind is None and not profile:
+                _hint_profile(path)
+    return code
+
+
+def exit_code(reports: list[ingest.ImportReport]) -> int:
+    """2 when a file could not be read at all, 1 when rows were rejected, 0 when all was imported."""
     if any(r.status == "unreadable" for r in reports):
         return 2
-    if any(r.rejected for r in reports):
+    if any(r.rejected or r.status == "rejected" for r in reports):
         return 1
     return 0
+
+
+def _hint_profile(path: Path) -> None:
+    headers = peek_headers(path)
+    match = profiles.find_matching(headers) if headers else None
+    if match is not None and match.path is not None:
+        print(f"  hint: the saved mapping '{match.name}' fits this file: --mapping {match.path}")
 
 
 def _totals(reports: list[ingest.ImportReport]) -> dict[str, int]:
@@ -163,10 +195,12 @@ def _print_progress(fraction: float, message: str) -> None:
 def _undo(args) -> int:
     con = db.connect(args.db)
     try:
-        result = batches.undo_batch(con, args.batch_id, undone_by="cli")
+        result = batches.undo_batch(con, args.batch_id, undone_by=_who())
     except batches.UndoError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    access.record(con, None, "undo", f"batch {args.batch_id}: removed {result['removed']:,} rows, restored "
+                                     f"{result['restored']:,}")
     print(f"Undid batch {result['batch_id']}: removed {result['removed']:,} rows, restored {result['restored']:,}.")
     return 0
 
@@ -175,6 +209,14 @@ def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
     return 0
+
+
+def _who() -> str:
+    """Who ran the command, for the import history."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
 
 
 def _report(args) -> int:

@@ -22,6 +22,19 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Constant:
+    """A mapping target filled with the same value on every row (e.g. the site of a one-site clinic)."""
+
+    value: str
+
+
+# Canonical column -> the index of the source column that feeds it, or a constant.
+Mapping = dict[str, "int | Constant"]
+# Canonical column -> {word as written in the export (normalised): canonical value}.
+ValueMap = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     kind: str
     table: str
@@ -47,7 +60,8 @@ def _scores(prefix: str, items: tuple[str, ...], synonyms: dict[str, tuple[str, 
 
 THERAPIST_SYNONYMS = ("clinician", "clinician_id", "provider", "provider_id", "therapist", "counsellor",
                       "counselor", "staff_id", "practitioner", "rendering_provider")
-CLIENT_SYNONYMS = ("client", "patient_id", "patient", "client_number", "client_code", "person_id")
+CLIENT_SYNONYMS = ("client", "patient_id", "patient", "client_number", "client_no", "client_code", "patient_number",
+                   "person_id")
 
 THERAPISTS = TableSpec(
     kind="therapists",
@@ -76,7 +90,8 @@ SESSIONS = TableSpec(
         Column("scheduled_at", "timestamp", True,
                ("date_of_service", "appointment_date", "appointment_time", "start_time", "session_date",
                 "date", "dos", "service_date", "start")),
-        Column("status", "status", True, ("attendance", "appointment_status", "outcome", "attended"),
+        Column("status", "status", True, ("attendance", "appointment_status", "appt_status", "visit_status",
+                                          "attendance_status", "outcome", "attended"),
                default_when_absent="attended"),
         Column("session_number", "int", False, ("session_no", "visit_number", "appointment_number")),
         Column("site", "text", False, ("location", "clinic", "office")),
@@ -174,11 +189,16 @@ SWITCH_STATUS_WORDS: dict[str, str] = {
 }
 SWITCH_STATUSES = ("open", "completed", "declined", "withdrawn")
 
-VALUE_WORDS: dict[str, dict[str, str]] = {
+VALUE_WORDS: dict[str, dict[str, str]] = {  # keyed by Column.type
     "status": SESSION_STATUS_WORDS,
     "end_reason": END_REASON_WORDS,
     "switch_status": SWITCH_STATUS_WORDS,
 }
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "status": SESSION_STATUSES, "end_reason": END_REASONS, "switch_status": SWITCH_STATUSES,
+}
+THERAPIST_REFERENCES = ("therapist_id", "from_therapist_id", "to_therapist_id")
+
 
 def normalise_header(header: str) -> str:
     """'  Date of Service ' -> 'date_of_service' so synonyms compare on one spelling."""

@@ -2,34 +2,63 @@
 
 A file is either applied completely (all its valid rows, or with `keep_valid=False` only when every row
 is valid) or not at all. Every applied file becomes an import batch that can be undone exactly.
+
+The work is a handful of set-based passes in DuckDB: stage the file as text (while a csv walk numbers
+its lines), work out each date column's format, type and check every row in one SELECT, find repeated
+ids with one aggregate, and merge against the table.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from attune import db
-from attune.contract import SPECS, VALUE_WORDS, Column, TableSpec, normalise_header
-from attune.reader import FileInfo, UnreadableFileError, inspect_file, record_lines, stage, staged_column
+from attune.contract import (
+    CATEGORIES,
+    SPECS,
+    THERAPIST_REFERENCES,
+    VALUE_WORDS,
+    Column,
+    Constant,
+    Mapping,
+    TableSpec,
+    ValueMap,
+    normalise_header,
+    normalise_word,
+)
+from attune.exports import safe_frame
+from attune.profiles import Profile, ProfileError
+from attune.reader import FileInfo, UnreadableFileError, inspect_file, line_offset, stage, staged_column
+
+__all__ = ["AmbiguousDatesError", "Constant", "ImportReport", "Mapping", "Problem", "import_file"]
 
 Progress = Callable[[float, str], None]
 
+# Date formats per reading order, tried in the order the file's own values favour. ISO values
+# (2025-04-03, 2025-04-03 14:00, 2025-04-03T14:00:00) are read by a cast in every family. Two-digit
+# years come first: %Y would read "03/04/25" as the year 25.
 DATE_FORMATS: dict[str, list[str]] = {
-    "iso": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M",
-            "%Y-%m-%dT%H:%M", "%Y-%m-%d"],
-    "dmy": ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-            "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%y"],
-    "mdy": ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y %H:%M",
-            "%m-%d-%Y", "%m/%d/%y"],
+    "iso": [],
+    "dmy": ["%d/%m/%y %H:%M", "%d/%m/%y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p", "%d/%m/%Y",
+            "%d.%m.%y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%y", "%d-%m-%Y %H:%M:%S",
+            "%d-%m-%Y %H:%M", "%d-%m-%Y"],
+    "mdy": ["%m/%d/%y %I:%M %p", "%m/%d/%y", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%y", "%m-%d-%Y %H:%M", "%m-%d-%Y"],
 }
+NAMED_MONTH_FORMATS = ["%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%d-%b-%Y", "%d-%b-%y"]
 DATE_FORMAT_LABELS = {"iso": "year-month-day (2025-04-03)", "dmy": "day/month/year (03/04/2025 = 3 April)",
                       "mdy": "month/day/year (04/03/2025 = 3 April)"}
 MAX_PROBLEMS_LISTED = 1000
+KEY_LABELS = {"therapists": "therapist id", "sessions": "session id", "switch_requests": "request id",
+              "episodes": "client, therapist and start date",
+              "feedback": "rating (session id, or client, therapist and date)"}
 
 
 class AmbiguousDatesError(ValueError):
@@ -43,26 +72,17 @@ class AmbiguousDatesError(ValueError):
         )
 
 
-@dataclass(frozen=True)
-class Constant:
-    """A mapping target filled with the same value on every row (e.g. the site of a one-site clinic)."""
-
-    value: str
-
-
-Mapping = dict[str, "int | Constant"]
-
-
 @dataclass
 class Problem:
     line: int | None
     column: str | None
     value: str | None
     message: str
+    unit: str = "line"
 
     def describe(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        col = f", column {self.column}" if self.column else ""
+        where = f"{self.unit} {self.line}" if self.line else "file"
+        col = f", column '{self.column}'" if self.column else ""
         return f"{where}{col}: {self.message}"
 
 
@@ -78,8 +98,10 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
     notes: list[str] = field(default_factory=list)
     file_hash: str | None = None
+    rejects_file: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -96,6 +118,21 @@ class ImportReport:
             "rejected": "not imported: nothing was written",
         }[self.status]
         return f"{self.file_name} ({self.kind}): {verdict}. {counts}."
+
+    def problems_frame(self) -> pl.DataFrame:
+        """The problems as a table an analyst can sort and download."""
+        return pl.DataFrame(
+            {"file": [self.file_name] * len(self.problems), "line": [p.line for p in self.problems],
+             "column": [p.column for p in self.problems], "value": [p.value for p in self.problems],
+             "problem": [p.message for p in self.problems]},
+            schema={"file": pl.Utf8, "line": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "problem": pl.Utf8},
+        )
+
+
+@dataclass(frozen=True)
+class DatePlan:
+    family: str  # iso | dmy | mdy
+    formats: tuple[str, ...]  # strptime formats, most likely first
 
 
 def detect_kind(headers: tuple[str, ...] | list[str]) -> TableSpec | None:
@@ -134,30 +171,57 @@ def missing_required(spec: TableSpec, mapping: Mapping) -> list[Column]:
     return [c for c in spec.columns if c.required and c.name not in mapping and not c.default_when_absent]
 
 
+def value_words(column: Column, custom: dict[str, str] | None = None) -> dict[str, str]:
+    """The words a categorical column understands: built-in ones, overridden by the analyst's own."""
+    words = dict(VALUE_WORDS[column.type])
+    words.update({normalise_word(w): v for w, v in (custom or {}).items()})
+    return words
+
+
 def import_file(
     con: duckdb.DuckDBPyConnection,
     path: Path | str,
     *,
     kind: str | None = None,
     mapping: Mapping | None = None,
+    values: ValueMap | None = None,
     date_format: str = "auto",
     keep_valid: bool = False,
     imported_by: str = "cli",
     display_name: str | None = None,
     progress: Progress | None = None,
+    sheet: str | None = None,
+    profile: Profile | None = None,
+    rejects_dir: Path | None = None,
 ) -> ImportReport:
-    """Validate and apply one export file in a single transaction; never raises on bad content."""
+    """Validate and apply one export file in a single transaction; never raises on bad content.
+
+    A `profile` supplies the kind, mapping, value words, date format and sheet unless given explicitly.
+    With `rejects_dir`, rows with problems are written there as a CSV with a `reason` column.
+    """
     path = Path(path)
     name = display_name or path.name
     report_progress = progress or (lambda _f, _m: None)
+    if profile is not None:
+        kind = kind or profile.kind
+        values = values if values is not None else profile.values
+        date_format = profile.date_format if date_format == "auto" else date_format
+        sheet = sheet or profile.sheet
+    report_progress(0.0, f"Opening {name}")
     with tempfile.TemporaryDirectory(prefix="attune-import-") as workdir:
         try:
-            info = inspect_file(path, Path(workdir))
+            info = inspect_file(path, Path(workdir), sheet=sheet)
         except UnreadableFileError as exc:
             return ImportReport(name, kind, "unreadable", problems=[Problem(None, None, None, str(exc))])
+        if profile is not None and mapping is None:
+            try:
+                mapping = profile.mapping_for(info.labels)
+            except ProfileError as exc:
+                return ImportReport(name, kind, "unreadable", file_hash=info.sha256,
+                                    problems=[Problem(None, None, None, str(exc))])
         spec = SPECS[kind] if kind else detect_kind(info.headers)
         if spec is None:
-            shown = ", ".join(h.strip() for h in info.headers[:8])
+            shown = ", ".join(info.labels[:8])
             return ImportReport(name, None, "unreadable", file_hash=info.sha256, problems=[Problem(
                 None, None, None,
                 f"No recognisable columns: the header ({shown}) matches none of sessions, feedback, "
@@ -168,6 +232,7 @@ def import_file(
         absent = missing_required(spec, mapping)
         if absent:
             report.problems = [Problem(None, c.name, None, _missing_column_message(c)) for c in absent]
+            report.problem_count = len(absent)
             report.status = "unreadable"
             return report
         for column in spec.columns:
@@ -175,24 +240,25 @@ def import_file(
                 mapping[column.name] = Constant(column.default_when_absent)
                 report.notes.append(f"This export has no {column.name} column: every row counts as "
                                     f"{column.default_when_absent}.")
-        report_progress(0.05, f"Reading {name}")
         cur = con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
-            _apply(cur, spec, info, mapping, date_format, keep_valid, imported_by, name, report, report_progress)
-            if report.status == "imported":
-                cur.execute("COMMIT")
-            else:
-                cur.execute("ROLLBACK")
-        except AmbiguousDatesError as exc:
+            _apply(cur, spec, info, mapping, values or {}, date_format, keep_valid, imported_by, name, report,
+                   report_progress, rejects_dir, Path(workdir))
+            cur.execute("COMMIT" if report.status == "imported" else "ROLLBACK")
+        except (AmbiguousDatesError, UnreadableFileError) as exc:
             cur.execute("ROLLBACK")
             report.status = "unreadable"
-            report.problems = [Problem(None, exc.column, exc.example, str(exc))]
+            column, value = (exc.column, exc.example) if isinstance(exc, AmbiguousDatesError) else (None, None)
+            report.problems = [Problem(None, column, value, str(exc))]
+            report.problem_count = 1
         except Exception:
             cur.execute("ROLLBACK")
             raise
         finally:
             cur.close()
+        if report.status == "unchanged":
+            _note_earlier_import(con, report)
         report_progress(1.0, report.summary)
         return report
 
@@ -202,110 +268,208 @@ def _missing_column_message(column: Column) -> str:
     return f"The file has no '{column.name}' column{also}; it is required."
 
 
-def _apply(cur, spec, info, mapping, date_format, keep_valid, imported_by, name, report, progress) -> None:
+def _note_earlier_import(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    with con.cursor() as cur:
+        earlier = db.run_query(cur, "batch_by_hash", {"file_hash": report.file_hash})
+    if earlier.height:
+        report.notes.append(f"This exact file was imported before (batch {earlier['batch_id'][0]}, "
+                            f"{earlier['imported_at'][0]:%Y-%m-%d %H:%M}); importing it again changes nothing.")
+
+
+def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_by, name, report, progress,
+           rejects_dir, workdir) -> None:
     db.run_script(cur, "_ingest_macros")
-    structural = stage(cur, info)
-    report.rows_read = cur.execute("SELECT count(*) FROM staged").fetchall()[0][0]
-    if structural:
-        report.rejected = report.rows_read
-        report.problems = [Problem(line, None, None, msg) for line, msg in structural[:MAX_PROBLEMS_LISTED]]
-        report.notes.append("The file's structure is broken on the lines listed; nothing was imported.")
+    progress(0.05, f"Reading {name}")
+    scan = stage(cur, info, workdir)
+    if scan.problems:
+        report.rows_read = len(scan.lines) + len(scan.problems)
+        report.rejected = len(scan.problems)
+        report.problem_count = len(scan.problems)
+        report.problems = [Problem(line, None, None, msg, info.unit)
+                           for line, msg in scan.problems[:MAX_PROBLEMS_LISTED]]
+        report.notes.append(f"The file's structure is broken on the {info.unit}s listed; nothing was imported.")
         return
-    progress(0.3, f"Checking {report.rows_read:,} rows")
-    _load_value_words(cur)
-    formats = {c.name: _date_format(cur, c, mapping[c.name], date_format)
-               for c in spec.columns if c.type in ("timestamp", "date") and c.name in mapping}
-    typed, params = _typed_select(spec, mapping, formats)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {typed}", params)
-    _reject_duplicates(cur, spec)
-    bad = cur.execute("SELECT count(*) FROM typed WHERE len(problems) > 0").fetchall()[0][0]
-    report.rejected = bad
+    labels = _labels(spec, mapping, info)
+    progress(0.3, f"Checking {len(scan.lines):,} rows")
+    _load_value_words(cur, spec, values)
+    plans = {}
+    for column in spec.columns:
+        target = mapping.get(column.name)
+        if column.type in ("timestamp", "date") and target is not None:
+            plans[column.name] = (DatePlan("iso", tuple(NAMED_MONTH_FORMATS)) if isinstance(target, Constant)
+                                  else date_plan(cur, staged_sql(target), labels[column.name], date_format))
+    roster = spec.kind != "therapists" and cur.execute("SELECT count(*) FROM therapists").fetchall()[0][0] > 0
+    sql, params = typed_select(spec, mapping, plans, labels, line_offset(scan), roster)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {sql}", params)
+    report.rows_read = cur.execute("SELECT count(*) FROM typed").fetchall()[0][0]
+    empty = len(scan.lines) - report.rows_read
+    if empty:
+        report.notes.append(f"{empty:,} empty {info.unit}{'s' if empty != 1 else ''} (no values at all) skipped.")
+    if report.rows_read == 0:
+        report.status = "unreadable"
+        report.problems = [Problem(None, None, None, f"{name} has a header but no rows of data.")]
+        report.problem_count = 1
+        return
+    progress(0.55, "Looking for repeated ids")
+    repeats = _reject_duplicates(cur, spec, info.unit)
+    if repeats:
+        report.notes.append(f"{repeats:,} {info.unit}{'s' if repeats != 1 else ''} repeat an earlier "
+                            f"{info.unit} exactly and were counted once.")
+    bad, count = cur.execute("SELECT count(*), coalesce(sum(len(problems)), 0) FROM typed "
+                             "WHERE len(problems) > 0").fetchall()[0]
+    report.rejected, report.problem_count = bad, int(count)
     if bad:
-        report.problems = _problems(cur, info)
+        report.problems = _problems(cur, info.unit)
+        if rejects_dir is not None:
+            report.rejects_file = str(write_rejects(cur, info, name, Path(rejects_dir)))
         if not keep_valid:
             report.notes.append("Rows with problems were found, so nothing was imported. Fix them, or "
                                 "choose to import the valid rows and set the rejected ones aside.")
             return
-    progress(0.6, "Comparing with the database")
+        if bad == report.rows_read - repeats:
+            report.notes.append("Every row has a problem, so nothing was imported.")
+            return
+    progress(0.7, "Comparing with the database")
     inserted, updated, unchanged = _merge(cur, spec, imported_by, name, info, report)
     report.inserted, report.updated, report.unchanged = inserted, updated, unchanged
     report.status = "imported" if (inserted or updated) else "unchanged"
 
 
-def _load_value_words(cur) -> None:
-    rows = [(domain, w, v) for domain, words in VALUE_WORDS.items() for w, v in words.items()]
+def _labels(spec: TableSpec, mapping: Mapping, info: FileInfo) -> dict[str, str]:
+    """How each canonical column is named in problem reports: the analyst's own header for it."""
+    shown = info.labels
+    return {c.name: (shown[mapping[c.name]] if isinstance(mapping.get(c.name), int) else c.name)
+            for c in spec.columns}
+
+
+def _load_value_words(cur, spec: TableSpec, values: ValueMap) -> None:
+    rows = [(c.name, w, v) for c in spec.columns if c.type in CATEGORIES
+            for w, v in value_words(c, values.get(c.name)).items()]
     cur.execute("CREATE OR REPLACE TEMP TABLE value_words (domain VARCHAR, word VARCHAR, value VARCHAR)")
-    cur.executemany("INSERT INTO value_words VALUES (?, ?, ?)", rows)
+    if rows:
+        cur.executemany("INSERT INTO value_words VALUES (?, ?, ?)", rows)
 
 
-def _source(target: int | Constant, param: str, params: dict) -> str:
-    if isinstance(target, Constant):
-        params[param] = target.value
-        return f"clean(${param})"
-    return f"clean({staged_column(target)})"
+def staged_sql(target: int | Constant) -> str:
+    return f"clean({staged_column(target)})" if isinstance(target, int) else "NULL"
 
 
-def _date_format(cur, column: Column, target: int | Constant, date_format: str) -> str:
-    """iso, dmy or mdy: the one every value of the column parses with; ambiguous ones are asked."""
-    if date_format != "auto":
-        return date_format
-    if isinstance(target, Constant):
-        return "iso"
-    col = staged_column(target)
-    counts = cur.execute(
-        f"""SELECT count(clean({col})),
-                   count(try_strptime(clean({col}), $iso)),
-                   count(try_strptime(clean({col}), $dmy)),
-                   count(try_strptime(clean({col}), $mdy)),
-                   any_value(clean({col})) FILTER (WHERE try_strptime(clean({col}), $dmy) IS NOT NULL)
-            FROM staged""",
-        DATE_FORMATS,
-    ).fetchall()[0]
-    total, iso, dmy, mdy, example = counts
-    if total == 0 or iso == total:
-        return "iso"
-    if dmy == total and mdy == total:
-        raise AmbiguousDatesError(column.name, example)
-    return max(("iso", iso), ("dmy", dmy), ("mdy", mdy), key=lambda kv: kv[1])[0]
+def date_verdict(cur: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, str | None]:
+    """How the dates in `source` (an expression over `staged`) are written: (family, example).
 
-
-def _typed_select(spec: TableSpec, mapping: Mapping, formats: dict[str, str]) -> tuple[str, dict]:
-    """SELECT over `staged` giving each canonical column typed, plus a list of problems per row."""
-    params: dict = {}
-    typed_cols, checks = [], []
-    for column in spec.columns:
-        name = column.name
-        if name not in mapping:
-            typed_cols.append(f"NULL::{_sql_type(column)} AS {name}")
-            continue
-        raw = _source(mapping[name], f"const_{name}", params)
-        if name in formats:
-            params[f"fmt_{name}"] = DATE_FORMATS[formats[name]]
-            params[f"fmt_label_{name}"] = DATE_FORMAT_LABELS[formats[name]]
-        expr = _typed_expr(column, raw)
-        typed_cols.append(f"{expr} AS {name}")
-        label = f"'{name}'"
-        if column.required:
-            checks.append(f"CASE WHEN {raw} IS NULL THEN {{'col': {label}, 'val': NULL, "
-                          f"'msg': 'a value is required here but the cell is empty'}} END")
-        if column.type != "text":
-            checks.append(f"CASE WHEN {raw} IS NOT NULL AND {name} IS NULL THEN {{'col': {label}, 'val': {raw}, "
-                          f"'msg': '\"' || {raw} || '\" ' || {_expected(column)}}} END")
-        if column.low is not None:
-            checks.append(
-                f"CASE WHEN {name} NOT BETWEEN {column.low} AND {column.high} THEN {{'col': {label}, "
-                f"'val': {raw}, 'msg': {raw} || ' is outside the allowed range {column.low:g} to "
-                f"{column.high:g}'}} END"
-            )
-    checks.extend(_row_checks(spec))
-    inner = ",\n  ".join(typed_cols)
-    problems = ",\n    ".join(checks) if checks else ""
-    sql = f"""
-    SELECT {_row_key_expr(spec)} AS row_key, rec, {', '.join(spec.names)},
-           list_filter([{problems}], lambda p: p IS NOT NULL) AS problems
-    FROM (SELECT *, {inner} FROM staged)
+    family is iso, dmy or mdy, or None when every numeric date reads both day-first and month-first
+    (then `example` shows one). Two aggregate passes at most; the second only for non-ISO values.
     """
-    return sql, params
+    return _verdict(cur, source)[:2]
+
+
+def _verdict(cur: duckdb.DuckDBPyConnection, source: str) -> tuple[str | None, str | None, bool]:
+    """date_verdict, plus whether every value was ISO (then no other format needs ranking)."""
+    total, iso = cur.execute(f"SELECT count(v), count(iso_timestamp(v)) FROM (SELECT {source} AS v FROM staged)"
+                             ).fetchall()[0]
+    if total == iso:
+        return "iso", None, True
+    day_first, month_first, numeric, example = cur.execute(f"""
+        WITH v AS (SELECT {source} AS v FROM staged),
+        parts AS (
+            SELECT v, regexp_extract(v, '^(\\d{{1,2}})[/.\\-](\\d{{1,2}})[/.\\-]\\d{{2,4}}(\\D|$)', ['a', 'b']) AS p
+            FROM v WHERE v IS NOT NULL AND iso_timestamp(v) IS NULL
+        ),
+        n AS (SELECT v, TRY_CAST(p.a AS INTEGER) AS a, TRY_CAST(p.b AS INTEGER) AS b FROM parts)
+        SELECT count(*) FILTER (WHERE a BETWEEN 13 AND 31 AND b BETWEEN 1 AND 12),
+               count(*) FILTER (WHERE b BETWEEN 13 AND 31 AND a BETWEEN 1 AND 12),
+               count(a),
+               min(v) FILTER (WHERE a BETWEEN 1 AND 12 AND b BETWEEN 1 AND 12 AND a <> b)
+        FROM n""").fetchall()[0]
+    if day_first or month_first:
+        if day_first == month_first:
+            return None, example, False
+        return ("dmy" if day_first > month_first else "mdy"), None, False
+    if numeric:
+        return (None, example, False) if example else ("dmy", None, False)
+    return "iso", None, False
+
+
+def date_plan(cur: duckdb.DuckDBPyConnection, source: str, label: str, requested: str) -> DatePlan:
+    """The reading order for one date column and its formats, most frequent (in a sample) first."""
+    if requested in DATE_FORMATS:
+        family = requested
+    else:
+        family, example, only_iso = _verdict(cur, source)
+        if family is None:
+            raise AmbiguousDatesError(label, example)
+        if only_iso:
+            return DatePlan("iso", tuple(NAMED_MONTH_FORMATS))  # nothing but ISO: no other format to rank
+    candidates = DATE_FORMATS[family] + NAMED_MONTH_FORMATS
+    counts = cur.execute(
+        "SELECT " + ", ".join(f"count(try_strptime(v, ${f'f{i}'}))" for i in range(len(candidates)))
+        + f" FROM (SELECT {source} AS v FROM staged WHERE {source} IS NOT NULL "
+          f"AND iso_timestamp({source}) IS NULL LIMIT 2000)",
+        {f"f{i}": f for i, f in enumerate(candidates)},
+    ).fetchall()[0]
+    ranked = sorted(range(len(candidates)), key=lambda i: -counts[i])
+    return DatePlan(family, tuple(candidates[i] for i in ranked))
+
+
+def typed_select(spec: TableSpec, mapping: Mapping, plans: dict[str, DatePlan], labels: dict[str, str],
+                 offset: int | None, roster: bool) -> tuple[str, dict]:
+    """One SELECT over `staged`: each canonical column typed, the row's key and hash, and its problems.
+
+    Problems are structs {col, val, msg}; col is the analyst's header name (bound, like every value).
+    Rows whose mapped cells are all empty are left out.
+    """
+    params: dict = {}
+    raws, typed, checks, joins = [], [], [], []
+    line = "s.rec + $line_offset" if offset is not None else "l.line"
+    if offset is not None:
+        params["line_offset"] = offset
+    source_cols = []
+    for column in spec.columns:
+        name, target = column.name, mapping.get(column.name)
+        params[f"lbl_{name}"] = labels[name]
+        if target is None:
+            raws.append(f"NULL::VARCHAR AS r_{name}")
+            typed.append(f"NULL::{_sql_type(column)} AS {name}")
+            continue
+        if isinstance(target, Constant):
+            params[f"const_{name}"] = target.value
+            raws.append(f"clean($const_{name}) AS r_{name}")
+        else:
+            raws.append(f"clean(s.{staged_column(target)}) AS r_{name}")
+            source_cols.append(f"r_{name}")
+        raw = f"r_{name}"
+        if column.type in ("int", "real"):
+            raws.append(f"as_number({raw}) AS n_{name}")  # once, however often the typed expression uses it
+        typed.append(f"{_typed_expr(column, raw, plans.get(name), params)} AS {name}")
+        if column.type in CATEGORIES:
+            joins.append(f"LEFT JOIN (SELECT word, value FROM value_words WHERE domain = $dom_{name}) w_{name} "
+                         f"ON w_{name}.word = word({raw})")
+            params[f"dom_{name}"] = name
+        checks.extend(_column_checks(column, raw, plans.get(name), params))
+        if roster and name in THERAPIST_REFERENCES:
+            checks.append(f"CASE WHEN {name} IS NOT NULL AND {name} NOT IN (SELECT therapist_id FROM therapists) "
+                          f"THEN {{'col': $lbl_{name}, 'val': {raw}, 'msg': 'therapist \"' || {raw} || "
+                          f"'\" is not in the therapist roster (import the roster first, or add them to it)'}} END")
+    checks.extend(_row_checks(spec, params))
+    names = ", ".join(spec.names)
+    nonempty = " OR ".join(f"{c} IS NOT NULL" for c in source_cols) or "true"
+    line_join = "" if offset is not None else "JOIN line_numbers l USING (rec)"
+    sql = f"""
+    WITH src AS (
+        SELECT s.rec, {line} AS line, {', '.join(raws)}
+        FROM staged s {line_join}
+    ), t AS (
+        SELECT src.*, {', '.join(typed)}
+        FROM src {' '.join(joins)}
+        WHERE {nonempty}
+    )
+    SELECT {_row_key_expr(spec)} AS row_key, rec, line, {names}, hash({names}) AS row_hash,
+           list_filter([{', '.join(checks)}]::STRUCT(col VARCHAR, val VARCHAR, msg VARCHAR)[],
+                       lambda p: p IS NOT NULL) AS problems
+    FROM t
+    """
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    return sql, {k: v for k, v in params.items() if k in used}
 
 
 def _sql_type(column: Column) -> str:
@@ -313,35 +477,65 @@ def _sql_type(column: Column) -> str:
             "bool": "BOOLEAN"}.get(column.type, "VARCHAR")
 
 
-def _typed_expr(column: Column, raw: str) -> str:
+def _typed_expr(column: Column, raw: str, plan: DatePlan | None, params: dict) -> str:
     if column.type == "text":
         return raw
     if column.type == "int":
-        return f"TRY_CAST({raw} AS INTEGER)"
+        return f"CASE WHEN n_{column.name} = round(n_{column.name}) THEN n_{column.name}::INTEGER END"
     if column.type == "real":
-        return f"as_number({raw})"
+        return f"n_{column.name}"
     if column.type in ("timestamp", "date"):
-        cast = "" if column.type == "timestamp" else "::DATE"
-        return f"try_strptime({raw}, $fmt_{column.name}){cast}"
+        assert plan is not None
+        parsed = []
+        for i, fmt in enumerate(plan.formats):
+            params[f"fmt_{column.name}_{i}"] = fmt
+            parsed.append(f"try_strptime({raw}, $fmt_{column.name}_{i})")
+        cast = f"iso_timestamp({raw})"
+        parts = [cast, *parsed] if plan.family == "iso" else [*parsed, cast]
+        return f"coalesce({', '.join(parts)}){'::DATE' if column.type == 'date' else ''}"
     if column.type == "bool":
         return f"as_bool({raw})"
-    return (f"(SELECT w.value FROM value_words w WHERE w.domain = '{column.type}' AND w.word = word({raw}))")
+    return f"w_{column.name}.value"
 
 
-def _expected(column: Column) -> str:
-    if column.type == "int":
-        return "'is not a whole number'"
-    if column.type == "real":
-        return "'is not a number'"
+def _column_checks(column: Column, raw: str, plan: DatePlan | None, params: dict) -> list[str]:
+    name, label = column.name, f"$lbl_{column.name}"
+    checks = []
+    if column.required:
+        checks.append(f"CASE WHEN {raw} IS NULL THEN {{'col': {label}, 'val': NULL, "
+                      f"'msg': 'a value is required here but the cell is empty'}} END")
+    if column.type != "text":
+        params[f"expect_{name}"] = _expected(column, plan)
+        checks.append(f"CASE WHEN {raw} IS NOT NULL AND {name} IS NULL THEN {{'col': {label}, 'val': {raw}, "
+                      f"'msg': '\"' || {raw} || '\" ' || $expect_{name}}} END")
+    if column.low is not None:
+        checks.append(
+            f"CASE WHEN {name} NOT BETWEEN {column.low:g} AND {column.high:g} THEN {{'col': {label}, "
+            f"'val': {raw}, 'msg': {raw} || ' is outside the allowed range {column.low:g} to {column.high:g}'}} END"
+        )
     if column.type in ("timestamp", "date"):
-        return "'is not a date in the format ' || $fmt_label_" + column.name
+        checks.append(
+            f"CASE WHEN year({name}) NOT BETWEEN 1900 AND 2100 THEN {{'col': {label}, 'val': {raw}, "
+            f"'msg': '\"' || {raw} || '\" reads as the year ' || year({name}) || ', which is not plausible'}} END"
+        )
+    return checks
+
+
+def _expected(column: Column, plan: DatePlan | None) -> str:
+    if column.type == "int":
+        return "is not a whole number"
+    if column.type == "real":
+        return "is not a number"
+    if column.type in ("timestamp", "date"):
+        return f"is not a date in the format {DATE_FORMAT_LABELS[plan.family if plan else 'iso']}"
     if column.type == "bool":
-        return "'is not yes/no (or true/false)'"
-    allowed = sorted(set(VALUE_WORDS[column.type].values()))
-    return f"'is not a known {column.name.replace('_', ' ')} word (expected one of: {', '.join(allowed)})'"
+        return "is not yes/no (or true/false)"
+    allowed = ", ".join(CATEGORIES[column.type])
+    return (f"is not a known {column.name.replace('_', ' ')} word (expected one of: {allowed}; "
+            "or map it to one of them on the Data page)")
 
 
-def _row_checks(spec: TableSpec) -> list[str]:
+def _row_checks(spec: TableSpec, params: dict) -> list[str]:
     if spec.kind != "feedback":
         return []
     checks = []
@@ -350,19 +544,20 @@ def _row_checks(spec: TableSpec) -> list[str]:
                                           else ("individual", "interpersonal", "social", "overall"))]
         total = f"{scale}_total"
         item_sum = " + ".join(items)
+        in_range = " AND ".join(f"{c} BETWEEN 0 AND 10" for c in items)
         checks.append(
-            f"CASE WHEN {total} IS NOT NULL AND {' AND '.join(i + ' IS NOT NULL' for i in items)} "
-            f"AND abs({total} - ({item_sum})) > 0.5 THEN {{'col': '{total}', 'val': {total}::VARCHAR, "
-            f"'msg': 'the total ' || {total} || ' does not equal the sum of the four items ' || ({item_sum})}} END"
+            f"CASE WHEN {total} BETWEEN 0 AND 40 AND {in_range} AND abs({total} - ({item_sum})) > 0.5 "
+            f"THEN {{'col': $lbl_{total}, 'val': r_{total}, 'msg': 'the total ' || printf('%g', {total}) || "
+            f"' does not equal the sum of the four items ' || printf('%g', round({item_sum}, 2))}} END"
         )
     checks.append(
         "CASE WHEN session_id IS NULL AND (client_id IS NULL OR therapist_id IS NULL OR rated_on IS NULL) "
-        "THEN {'col': 'session_id', 'val': NULL, 'msg': 'each rating needs a session_id, or client_id, "
+        "THEN {'col': $lbl_session_id, 'val': NULL, 'msg': 'each rating needs a session_id, or client_id, "
         "therapist_id and rated_on together'} END"
     )
     checks.append(
-        "CASE WHEN coalesce(srs_total, srs_relationship, srs_goals, srs_approach, srs_overall, ors_total, "
-        "ors_individual, ors_interpersonal, ors_social, ors_overall) IS NULL THEN {'col': NULL, 'val': NULL, "
+        "CASE WHEN coalesce(r_srs_total, r_srs_relationship, r_srs_goals, r_srs_approach, r_srs_overall, r_ors_total, "
+        "r_ors_individual, r_ors_interpersonal, r_ors_social, r_ors_overall) IS NULL THEN {'col': NULL, 'val': NULL, "
         "'msg': 'the row has no SRS or ORS score'} END"
     )
     return checks
@@ -375,37 +570,61 @@ def _row_key_expr(spec: TableSpec) -> str:
     return _key_expr_for(spec.key)
 
 
-def _reject_duplicates(cur, spec: TableSpec) -> None:
-    """Rows sharing a key with different values are all rejected; exact repeats keep the first."""
-    hashed = ", ".join(c.name for c in spec.columns)
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE typed AS
-        WITH h AS (SELECT *, hash({hashed}) AS row_hash, len(problems) = 0 AS valid FROM typed),
-        k AS (
-            SELECT *,
-                   count(DISTINCT row_hash) FILTER (WHERE valid) OVER (PARTITION BY row_key) AS versions,
-                   row_number() OVER (PARTITION BY row_key, row_hash, valid ORDER BY rec) AS copy,
-                   string_agg((rec + 1)::VARCHAR, ', ' ORDER BY rec) FILTER (WHERE valid)
-                       OVER (PARTITION BY row_key) AS lines
-            FROM h
-        )
-        SELECT * EXCLUDE (versions, copy, lines, problems, valid),
-               CASE WHEN versions > 1 AND valid
-                    THEN list_append(problems, {{'col': '{spec.key[0] if spec.kind != 'feedback' else 'session_id'}',
-                         'val': row_key, 'msg': 'the same id appears on lines ' || lines
-                         || ' with different values'}})
-                    ELSE problems END AS problems
-        FROM k WHERE copy = 1 OR versions > 1 OR NOT valid
+def _reject_duplicates(cur, spec: TableSpec, unit: str) -> int:
+    """Rows sharing a key with different values are all rejected; exact repeats keep the first.
+
+    One aggregate over the valid rows finds the repeated keys (usually none); only those are touched.
+    Returns how many exact repeats were dropped.
+    """
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE repeats AS
+        SELECT row_key, count(DISTINCT row_hash) AS versions, min(rec) AS first_rec, count(*) AS n,
+               list(line ORDER BY line) AS lines
+        FROM typed WHERE len(problems) = 0 AND row_key IS NOT NULL
+        GROUP BY row_key HAVING count(*) > 1
     """)
+    if not cur.execute("SELECT count(*) FROM repeats").fetchall()[0][0]:
+        return 0
+    key_col = "session_id" if spec.kind == "feedback" else spec.key[0]
+    cur.execute("""
+        UPDATE typed SET problems = list_append(typed.problems, {
+            'col': $label, 'val': typed.row_key,
+            'msg': 'the same ' || $key_label || ' appears on ' || $unit || 's '
+                   || array_to_string(list_slice(r.lines, 1, 10), ', ')
+                   || CASE WHEN r.n > 10 THEN ' (and ' || (r.n - 10) || ' more)' ELSE '' END
+                   || ' with different values'})
+        FROM repeats r
+        WHERE typed.row_key = r.row_key AND r.versions > 1 AND len(typed.problems) = 0
+    """, {"label": key_col, "key_label": KEY_LABELS[spec.kind], "unit": unit})
+    dropped = cur.execute("""
+        DELETE FROM typed USING repeats r
+        WHERE typed.row_key = r.row_key AND r.versions = 1 AND typed.rec > r.first_rec AND len(typed.problems) = 0
+    """).fetchall()[0][0]
+    return dropped
 
 
-def _problems(cur, info: FileInfo) -> list[Problem]:
-    rows = cur.execute(f"""
-        SELECT rec, p.col, p.val, p.msg FROM (SELECT rec, unnest(problems) AS p FROM typed
-                                             WHERE len(problems) > 0)
-        ORDER BY rec LIMIT {MAX_PROBLEMS_LISTED}""").fetchall()
-    lines = record_lines(info, {r[0] for r in rows})
-    return [Problem(lines.get(rec, rec + 1), col, val, msg) for rec, col, val, msg in rows]
+def _problems(cur, unit: str) -> list[Problem]:
+    rows = cur.execute("""
+        SELECT line, p.col, p.val, p.msg FROM (SELECT line, unnest(problems) AS p FROM typed
+                                              WHERE len(problems) > 0)
+        ORDER BY line LIMIT $n""", {"n": MAX_PROBLEMS_LISTED}).fetchall()
+    return [Problem(line, col, val, msg, unit) for line, col, val, msg in rows]
+
+
+def write_rejects(cur, info: FileInfo, name: str, folder: Path) -> Path:
+    """The rows with problems, as the file had them, plus their line and a `reason` column."""
+    columns = [staged_column(i) for i in range(len(info.headers))]
+    frame = cur.sql(f"""
+        SELECT t.line, {', '.join('s.' + c for c in columns)},
+               array_to_string(list_transform(t.problems, lambda p: coalesce(p.col || ': ', '') || p.msg), '; ')
+                   AS reason
+        FROM typed t JOIN staged s USING (rec)
+        WHERE len(t.problems) > 0 ORDER BY t.line""").pl()
+    frame = frame.rename(dict(zip(columns, info.labels, strict=True)) | {"line": info.unit})
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{Path(name).stem}-rejected.csv"
+    safe_frame(frame).write_csv(target)
+    return target
 
 
 def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, report) -> tuple[int, int, int]:
@@ -436,7 +655,7 @@ def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, re
     select_cols = (["row_key"] if spec.kind == "feedback" else []) + columns
     cur.execute(f"""
         INSERT INTO {table} ({', '.join(target_cols)}, batch_id, source_line, row_hash)
-        SELECT {', '.join(select_cols)}, $batch, rec + 1, row_hash FROM incoming WHERE action <> 'unchanged'
+        SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM incoming WHERE action <> 'unchanged'
     """, {"batch": batch_id})
     db.execute(cur, "insert_import_batch", {
         "batch_id": batch_id, "kind": spec.kind, "file_name": name, "file_hash": info.sha256,

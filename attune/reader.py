@@ -1,7 +1,13 @@
-"""Reading an export file as it is: encoding, delimiter, header row, and staging into DuckDB as text.
+"""Reading an export file as it is: encoding, delimiter, header row, record line numbers, staging as text.
 
 Nothing here interprets values; that is the importer's job. Files in an encoding DuckDB cannot read
-(Windows-1252 and friends) are transcoded to a UTF-8 temporary file first.
+(Windows-1252, Latin-1, UTF-16) are transcoded to a UTF-8 temporary file first; an .xlsx sheet is
+converted to a UTF-8 CSV the same way, remembering the sheet row of every record.
+
+Line numbers are exact: while DuckDB stages the file (one thread), Python's csv module walks the same
+file (another thread) and records the physical line where every record starts. That walk is also the
+authority on the file's structure (a record with more or fewer fields than the header), which DuckDB's
+lenient reader would otherwise truncate or pad silently.
 """
 
 from __future__ import annotations
@@ -10,15 +16,26 @@ import codecs
 import csv
 import hashlib
 import io
+import shutil
 import tempfile
-from dataclasses import dataclass
+import threading
+import time as time_module
+import zipfile
+from array import array
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
-from charset_normalizer import from_bytes
+import numpy as np
+import polars as pl
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+MAX_FIELD = 50 * 1024 * 1024
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office 97 files)
 
 
 class UnreadableFileError(ValueError):
@@ -26,14 +43,53 @@ class UnreadableFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class Scan:
+    """Where each record starts (line of a CSV, row of a sheet) and the structural problems found."""
+
+    lines: array = field(default_factory=lambda: array("q"))
+    problems: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class FileInfo:
-    path: Path  # the UTF-8 file DuckDB reads (the original, or a transcoded temporary copy)
+    path: Path  # the UTF-8 CSV DuckDB reads (the original, or a transcoded/converted temporary copy)
     original: Path
-    encoding: str
+    encoding: str  # utf-8, utf-8-sig, cp1252, latin-1, utf-16, or xlsx
     delimiter: str
-    headers: tuple[str, ...]
+    headers: tuple[str, ...]  # as written in the file, surrounding spaces removed
     sha256: str
     size: int
+    header_line: int = 1  # the line (sheet row) the header is on
+    skip_lines: int = 0  # blank lines before the header in `path`
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    prescan: Scan | None = None  # for sheets: the rows were numbered while converting
+
+    @property
+    def unit(self) -> str:
+        """What a position in this file is called: a line of a CSV, a row of a spreadsheet."""
+        return "row" if self.sheet else "line"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return display_headers(self.headers)
+
+    @property
+    def description(self) -> str:
+        if self.sheet:
+            return f"Excel sheet '{self.sheet}'"
+        return f"{self.encoding.upper().replace('-SIG', ' with BOM')}, {DELIMITER_NAMES[self.delimiter]}-separated"
+
+
+def display_headers(headers: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Header names made unique and non-empty for display: a repeated 'Date' becomes 'Date (2)'."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, header in enumerate(headers):
+        name = header.strip() or f"(column {i + 1})"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return tuple(out)
 
 
 def file_sha256(path: Path) -> str:
@@ -44,57 +100,120 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_encoding(sample: bytes) -> str:
+def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
+    """One pass over the file: its SHA-256, and whether all of it is valid UTF-8."""
+    digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return digest.hexdigest(), valid
+
+
+def detect_encoding(sample: bytes, whole_file_is_utf8: bool) -> str:
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig" if whole_file_is_utf8 else "cp1252"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        sample.decode("utf-8")
+    if whole_file_is_utf8:
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 4:  # a multi-byte character cut by the sample boundary
-            return "utf-8"
-    best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
-    return best.encoding if best else "cp1252"
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined
+        return "latin-1"
+    return "cp1252"
 
 
 def looks_binary(sample: bytes, encoding: str) -> bool:
-    if encoding.startswith("utf-16"):
+    if encoding == "utf-16":
         return False
-    return b"\x00" in sample[:4096]
+    head = sample[:4096]
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return b"\x00" in head or control > len(head) // 100
 
 
 def detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in DELIMITERS}
+    """The delimiter that occurs most often in the header line, outside quoted names."""
+    unquoted = "".join(part for i, part in enumerate(header_line.split('"')) if i % 2 == 0)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
-def inspect_file(original: Path, workdir: Path | None = None) -> FileInfo:
-    """Work out how to read a file; transcode to UTF-8 when DuckDB cannot read it natively."""
+def inspect_file(original: Path, workdir: Path | None = None, sheet: str | None = None) -> FileInfo:
+    """Work out how to read a file; transcode or convert it to a UTF-8 CSV in `workdir` when needed."""
+    original = Path(original)
     size = original.stat().st_size
     if size == 0:
         raise UnreadableFileError(f"{original.name} is empty: there is nothing to import.")
     with original.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
+    if sample.startswith(XLSX_MAGIC):
+        return _inspect_xlsx(original, workdir, sheet, size)
+    if sample.startswith(OLE_MAGIC):
+        raise UnreadableFileError(f"{original.name} is an old-style Excel (.xls) file. Open it in Excel and "
+                                  "save it as .xlsx or CSV, then import that.")
+    sha256, utf8 = _hash_and_check_utf8(original)
+    encoding = detect_encoding(sample, utf8)
     if looks_binary(sample, encoding):
         raise UnreadableFileError(
             f"{original.name} is not a text (CSV) file. Export the data as CSV or .xlsx and try again."
         )
-    text = sample.decode(encoding, errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise UnreadableFileError(f"{original.name} has no rows, only blank lines.")
-    delimiter = detect_delimiter(lines[0])
-    headers = tuple(next(csv.reader(io.StringIO(lines[0]), delimiter=delimiter)))
-    if not any(h.strip() for h in headers):
-        raise UnreadableFileError(f"{original.name} has no header row (the first line is empty).")
     path = original
     if encoding not in ("utf-8", "utf-8-sig"):
         path = _transcode(original, encoding, workdir)
-    return FileInfo(path, original, encoding, delimiter, headers, file_sha256(original), size)
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        text = fh.read(SAMPLE_BYTES)
+    lines = list(io.StringIO(text, newline=""))
+    blank = 0
+    while blank < len(lines) and not lines[blank].strip():
+        blank += 1
+    if blank == len(lines):
+        raise UnreadableFileError(f"{original.name} has no rows, only blank lines.")
+    delimiter = detect_delimiter(lines[blank])
+    header_text = io.StringIO("".join(lines[blank:]), newline="")
+    try:
+        headers = tuple(h.strip() for h in next(csv.reader(header_text, delimiter=delimiter)))
+    except csv.Error as exc:
+        raise UnreadableFileError(f"The header line of {original.name} cannot be read as CSV ({exc}).") from exc
+    if not any(headers):
+        raise UnreadableFileError(f"{original.name} has no header row (the first line is empty).")
+    return FileInfo(path, original, encoding, delimiter, headers, sha256, size, header_line=blank + 1,
+                    skip_lines=blank)
+
+
+def peek_headers(path: Path) -> tuple[str, ...] | None:
+    """The header names, cheaply (to order several files before importing); None when unreadable."""
+    try:
+        with Path(path).open("rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+        if sample.startswith(XLSX_MAGIC):
+            workbook = _open_workbook(Path(path))
+            try:
+                for values in workbook.worksheets[0].iter_rows(values_only=True):
+                    cells = [_cell_text(v).strip() for v in values]
+                    if any(cells):
+                        return tuple(cells)
+            finally:
+                workbook.close()
+            return None
+        text = sample.decode(detect_encoding(sample, True), errors="replace")
+        first = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
+        if first is None:
+            return None
+        return tuple(h.strip() for h in next(csv.reader(io.StringIO(first, newline=""),
+                                                         delimiter=detect_delimiter(first))))
+    except (UnreadableFileError, OSError, csv.Error, StopIteration):
+        return None
 
 
 def _transcode(original: Path, encoding: str, workdir: Path | None) -> Path:
@@ -107,62 +226,229 @@ def _transcode(original: Path, encoding: str, workdir: Path | None) -> Path:
     return out
 
 
+def list_sheets(path: Path) -> list[str]:
+    """The sheet names of an .xlsx workbook."""
+    workbook = _open_workbook(Path(path))
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _open_workbook(path: Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFileError(f"{path.name} is a zip archive but not a readable Excel (.xlsx) workbook "
+                                  f"({exc}). Save it again from Excel as .xlsx or CSV.") from exc
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    return str(value)
+
+
+def _inspect_xlsx(original: Path, workdir: Path | None, sheet: str | None, size: int) -> FileInfo:
+    """Convert one sheet to a UTF-8 CSV, numbering each record by its sheet row; blank rows are skipped."""
+    workbook = _open_workbook(original)
+    try:
+        names = tuple(workbook.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise UnreadableFileError(f"{original.name} has no sheet named '{sheet}' (sheets: {', '.join(names)}).")
+        name = sheet or names[0]
+        out = Path(tempfile.mkstemp(suffix=".csv", dir=workdir)[1])
+        headers: tuple[str, ...] | None = None
+        header_row, rows, problems = 0, array("q"), []
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            for number, values in enumerate(workbook[name].iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
+                if headers is None:
+                    width = max(i for i, c in enumerate(cells) if c.strip()) + 1
+                    headers, header_row = tuple(c.strip() for c in cells[:width]), number
+                    writer.writerow(headers)
+                    continue
+                extra = [c for c in cells[len(headers):] if c.strip()]
+                if extra:
+                    problems.append((number, f"this row has values to the right of the last named column "
+                                             f"(e.g. '{extra[0]}')"))
+                writer.writerow((cells + [""] * len(headers))[: len(headers)])
+                rows.append(number)
+    finally:
+        workbook.close()
+    if headers is None:
+        raise UnreadableFileError(f"Sheet '{name}' of {original.name} is empty: there is nothing to import.")
+    return FileInfo(out, original, "xlsx", ",", headers, file_sha256(original), size, header_line=header_row,
+                    sheet=name, sheets=names, prescan=Scan(rows, tuple(problems)))
+
+
 def staged_column(index: int) -> str:
     return f"c{index}"
 
 
-def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, table: str = "staged") -> list[tuple[int, str]]:
-    """Load every record as text into a temp table with columns c0..cN and the record number `rec`.
+def _records(fh, info: FileInfo):
+    """(first line, last line, fields) of every record after the header, with physical line numbers."""
+    for _ in range(info.skip_lines):
+        fh.readline()
+    reader = csv.reader(fh, delimiter=info.delimiter)
+    next(reader, None)
+    base = info.skip_lines
+    previous = reader.line_num + base
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field longer than MAX_FIELD: an unclosed quote swallowing the file
+            yield previous + 1, None, str(exc)
+            return
+        start, previous = previous + 1, reader.line_num + base
+        yield start, previous, row
 
-    Returns the structural errors (record-level problems such as a wrong number of fields) as
-    (line, message); any of those means the file is not imported.
+
+def scan_records(info: FileInfo) -> Scan:
+    """Walk the file with Python's csv module: the start line of every record and the malformed ones.
+
+    Mirrors how DuckDB splits records: blank lines are skipped (in a one-column file DuckDB reads them as
+    empty records, so they count there), a whitespace-only line is skipped too.
     """
-    columns = {staged_column(i): "VARCHAR" for i in range(len(info.headers))}
-    con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    con.execute(
-        f"""CREATE TEMP TABLE {table} AS
-        SELECT row_number() OVER () AS rec, *
-        FROM read_csv($path, header = true, columns = $columns, delim = $delim, quote = '"',
-                      escape = '"', all_varchar = true, store_rejects = true, parallel = false,
-                      strict_mode = true, null_padding = false)""",
-        {"path": str(info.path), "columns": columns, "delim": info.delimiter},
-    )
-    rejects = con.execute(
-        "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
-    ).fetchall()
-    return [(int(line), _structural_message(kind, msg)) for line, kind, msg in rejects]
-
-
-def _structural_message(kind: str, message: str) -> str:
-    if kind == "TOO MANY COLUMNS":
-        return "this line has more fields than the header (a stray delimiter or an unclosed quote?)"
-    if kind == "MISSING COLUMNS":
-        return "this line has fewer fields than the header"
-    if kind == "UNQUOTED VALUE":
-        return "a quote in the middle of a value is not closed properly"
-    if kind == "INVALID ENCODING":
-        return "this line contains characters that are not valid text"
-    return message.splitlines()[0]
-
-
-def record_lines(info: FileInfo, records: set[int]) -> dict[int, int]:
-    """Map record numbers (1 = first data row) to the physical line where each record starts.
-
-    Only run for the few records with problems; a blank line or a quoted newline makes the two differ.
-    """
-    if not records:
-        return {}
-    wanted, found = max(records), {}
+    if info.prescan is not None:
+        return info.prescan
+    width, lines, problems = len(info.headers), array("q"), []
+    csv.field_size_limit(MAX_FIELD)
     with info.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=info.delimiter)
-        start_line, rec = 1, -1
-        for row in reader:
-            if row and any(cell.strip() for cell in row):
-                rec += 1
-                if rec in records:
-                    found[rec] = start_line
-                if rec >= wanted:
-                    break
-            start_line = reader.line_num + 1
-    return found
+        for start, end, row in _records(fh, info):
+            if end is None:
+                problems.append((start, f"the record starting on this line cannot be read as CSV ({row})"))
+            elif len(row) == width or (width == 1 and not row) or (
+                    len(row) > width and not any(c.strip() for c in row[width:])):  # trailing delimiters
+                lines.append(start)
+            elif not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            elif end > start and len(row) < width:
+                problems.append((start, f"a quoted value that starts on this line is not closed where "
+                                        f"expected (the record runs to line {end})"))
+            elif len(row) > width:
+                problems.append((start, f"this line has {len(row)} fields, more fields than the header ({width}): "
+                                        "a stray delimiter, or a value that should be quoted?"))
+            else:
+                problems.append((start, f"this line has {len(row)} field{'s' if len(row) != 1 else ''}, fewer "
+                                        f"fields than the header ({width})"))
+    return Scan(lines, tuple(problems))
+
+
+READ_CSV = """read_csv($path, header = true, skip = $skip, columns = $columns, delim = $delim, quote = '"',
+    escape = '"', all_varchar = true, auto_detect = false, parallel = false, strict_mode = false,
+    null_padding = false, ignore_errors = true, max_line_size = $max_line)"""
+
+
+def read_csv_params(info: FileInfo) -> dict:
+    """Parameters for READ_CSV: every column as text (c0..cN), nothing sniffed or guessed."""
+    return {"path": str(info.path), "columns": {staged_column(i): "VARCHAR" for i in range(len(info.headers))},
+            "delim": info.delimiter, "skip": info.skip_lines, "max_line": MAX_FIELD}
+
+
+def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: str = "staged") -> Scan:
+    """Load every record as text into a temp table `table` (rec, c0..cN) and number its lines.
+
+    DuckDB reads the file on this thread while the csv walk runs on another. When the records are not
+    simply one per line (blank lines, quoted line breaks, sheet rows), the walk's numbers become a temp
+    table `line_numbers` (rec, line). Returns the walk (structural problems mean the file is not imported).
+    Raises UnreadableFileError when the two readers disagree on the number of records.
+    """
+    result: dict[str, Scan | BaseException] = {}
+
+    def walk() -> None:
+        try:
+            result["scan"] = scan_records(info)
+        except BaseException as exc:  # re-raised on the calling thread
+            result["scan"] = exc
+
+    walker = threading.Thread(target=walk, name="attune-scan")
+    walker.start()
+    try:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS rec, * FROM {READ_CSV}",
+                    read_csv_params(info))
+    finally:
+        walker.join()
+    scan = result["scan"]
+    if isinstance(scan, BaseException):
+        raise scan
+    if scan.problems:
+        return scan
+    staged = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if staged != len(scan.lines):
+        raise UnreadableFileError(
+            f"{info.original.name} could not be read consistently ({staged:,} records by one reader, "
+            f"{len(scan.lines):,} by another). Check for unusual quoting, or save it again as CSV from a "
+            "spreadsheet program."
+        )
+    if line_offset(scan) is None:
+        # Through a Parquet file: handing Python objects to DuckDB would import pandas (seconds).
+        numbers = pl.DataFrame({"rec": np.arange(1, len(scan.lines) + 1, dtype=np.int64),
+                                "line": np.frombuffer(scan.lines, dtype=np.int64)})
+        target = Path(tempfile.mkstemp(suffix=".parquet", dir=workdir)[1])
+        numbers.write_parquet(target, compression="uncompressed")
+        con.execute("CREATE OR REPLACE TEMP TABLE line_numbers AS SELECT * FROM read_parquet($p)", {"p": str(target)})
+    return scan
+
+
+def line_offset(scan: Scan) -> int | None:
+    """When every record is one line with no blank lines between, line = rec + offset (no join needed)."""
+    lines = scan.lines
+    if not lines:
+        return 0
+    return lines[0] - 1 if lines[-1] - lines[0] == len(lines) - 1 else None
+
+
+def preview(info: FileInfo, rows: int = 10) -> pl.DataFrame:
+    """The first rows as the file has them (text), under unique header names."""
+    labels = info.labels
+    out: list[list[str]] = []
+    with info.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for _start, _end, row in _records(fh, info):
+            if not row or not any(c.strip() for c in row):
+                continue
+            out.append([(row[i] if i < len(row) else "") for i in range(len(labels))])
+            if len(out) >= rows:
+                break
+    return pl.DataFrame(out, schema=list(labels), orient="row") if out else pl.DataFrame(
+        schema={label: pl.Utf8 for label in labels})
+
+
+UPLOADS_KEPT_SECONDS = 24 * 3600
+
+
+def save_upload(name: str, data: bytes, key: str, root: Path | None = None) -> Path:
+    """Write an uploaded file to a private temporary folder (once per upload) and return its path.
+
+    Uploads older than a day are removed on the way, so large exports do not pile up in the temp folder.
+    """
+    root = root or Path(tempfile.gettempdir()) / "attune-uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    now = time_module.time()
+    for old in root.iterdir():
+        if old.is_dir() and now - old.stat().st_mtime > UPLOADS_KEPT_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / key
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(name).name
+    if not target.exists() or target.stat().st_size != len(data):
+        partial = target.with_suffix(target.suffix + ".part")
+        partial.write_bytes(data)
+        shutil.move(partial, target)
+    return target

@@ -13,3 +13,8 @@ CREATE OR REPLACE TEMP MACRO as_bool(x) AS (
 );
 -- as_number(x): a number, accepting a decimal comma.
 CREATE OR REPLACE TEMP MACRO as_number(x) AS (TRY_CAST(replace(x, ',', '.') AS DOUBLE));
+-- iso_timestamp(x): a year-first date (2025-04-03, 2025/04/03, optionally with a time) as a timestamp.
+-- The plain cast alone would also read "03/04/25" as the year 3.
+CREATE OR REPLACE TEMP MACRO iso_timestamp(x) AS (
+    CASE WHEN regexp_matches(x, '^\d{4}[-/]') THEN TRY_CAST(x AS TIMESTAMP) END
+);
