@@ -5,7 +5,7 @@ import streamlit as st
 from attune import charts, overview
 from attune.formatting import period
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import chart, load
 
 filters = sidebar.render()
 st.title("Overview")
@@ -27,5 +27,5 @@ for i, card in enumerate(cards):
                           delta_color="inverse" if card.lower_is_better else "normal")
 
 st.subheader("Week by week")
-trend = load(overview.weekly, filters)
-st.plotly_chart(charts.weekly_trend(trend), width="stretch", theme=None, key="overview_trend")
+st.plotly_chart(chart(charts.weekly_trend, overview.weekly, filters), width="stretch", theme=None,
+                key="overview_trend")

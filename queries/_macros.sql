@@ -23,8 +23,9 @@ FROM sessions s LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(s.therapist_id, t.supervisor, s.site, s.service, s.scheduled_at, d0, d1, tids, sups, sites,
                services, visible);
 
+-- Reads rating_facts, the ratings view stored as a table and rebuilt on import (attune/derived.py).
 CREATE OR REPLACE MACRO scoped_ratings(d0, d1, tids, sups, sites, services, visible) AS TABLE
 SELECT r.*, t.supervisor, coalesce(t.name, r.therapist_id) AS therapist_name
-FROM ratings r LEFT JOIN therapists t USING (therapist_id)
+FROM rating_facts r LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(r.therapist_id, t.supervisor, r.site, r.service, r.rated_at, d0, d1, tids, sups, sites,
                services, visible);

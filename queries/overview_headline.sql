@@ -32,6 +32,7 @@ pairs AS (
            arg_max(status, scheduled_at) AS last_status
     FROM sessions
     WHERE therapist_id IN (SELECT therapist_id FROM scoped_therapists)
+      AND NOT EXISTS (SELECT 1 FROM episodes)  -- here, not only below: skips the whole scan (~1 s at 1M)
     GROUP BY ALL
 ),
 estimated AS (

@@ -70,7 +70,7 @@ def test_second_writer_gets_a_clear_message(tmp_path):
 
 # A realistic value for every parameter any named query takes; a new parameter needs a value here.
 SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | {
-    "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20),
+    "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "key": "data_version",
 }
 
 
