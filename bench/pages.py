@@ -4,8 +4,10 @@ Run as its own process (`python -m bench.pages --db PATH --therapist ID`, JSON o
 DuckDB connection is closed before the served app opens the same file.
 
 Cold: every cached result and figure is dropped first (`attune.ui.cache.clear()` and st.cache_data), as
-after an import or for a filter nobody has asked for yet; the DuckDB connection stays open, as in a running
-server (process start is measured separately as cold start). Warm: the same run again.
+after an import; the DuckDB connection stays open, as in a running server (process start is measured
+separately as cold start). Warm: the same run again. Filter change (the meeting's case): with warm caches,
+pick another therapist in the sidebar's multiselect, so the page's own queries run for a selection not seen
+before while the sidebar's stay cached.
 The time is one `AppTest.run()`: the page's script, its queries and chart building, plus AppTest's own
 small overhead of turning the output into an element tree.
 """
@@ -123,9 +125,31 @@ def measure_page(page: dict[str, Any], query: dict[str, str], runs: int, timeout
         filters = at.session_state["filters"]
     except KeyError:
         filters = None
+    changed = _filter_changes(at, runs) if query else []
+    errors += [e.value for e in at.exception]
     return {"first_run_ms": 1000 * first[0], "cold": _stats(cold), "warm": _stats(warm),
+            "filter_change": _stats(changed) if changed else None,
             "payload": chart_payload(at), "errors": sorted(set(map(str, errors)))[:5],
             "therapists_in_filter": list(filters.therapist_ids) if filters is not None else None}
+
+
+def _filter_changes(at, runs: int) -> list[tuple[float, float]]:
+    """Pick a different single therapist before each run (the sidebar widget, as a user would)."""
+    widgets = [w for w in at.multiselect if w.key == "flt_therapists"]
+    if not widgets:
+        return []
+    options = [o for o in widgets[0].options if o not in widgets[0].value]
+    samples = []
+    for option in options[1:runs + 1]:
+        widget = [w for w in at.multiselect if w.key == "flt_therapists"][0]
+        widget.set_value([_option_value(widget, option)])
+        samples.append(_timed_run(at))
+    return samples
+
+
+def _option_value(widget, label: str) -> Any:
+    """The value behind a multiselect option label (labels are formatted, e.g. "Ann Lee (T01)")."""
+    return label[label.rfind("(") + 1:-1] if label.endswith(")") else label
 
 
 def measure_all(database: Path, therapist: str, runs: int, timeout: float = 600) -> dict[str, Any]:

@@ -227,19 +227,22 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"  (attune import wall time incl. {imp['cli_startup_s']:.1f} s process start-up: sessions "
                      f"{imp['files']['sessions']['attune_wall_s']:.1f} s, feedback "
                      f"{imp['files']['feedback']['attune_wall_s']:.1f} s)")
-        lines.append("pages: one script run in ms, median (cpu) and max; chart JSON sent; served app's peak RSS")
+        lines.append("pages: one script run in ms, median (cpu) and max; change = another therapist picked with "
+                     "warm caches; chart JSON sent; served app's peak RSS")
         lines.append(f"  {'page':<22}{'filter':<14}{'cold med (cpu)':>16}{'max':>7}{'warm med (cpu)':>16}{'max':>7}"
-                     f"{'chart KB':>9}{'points':>8}{'ws KB':>7}{'RSS MB':>8}")
+                     f"{'change (cpu)':>14}{'chart KB':>9}{'points':>8}{'ws KB':>7}{'RSS MB':>8}")
         for path, p in r["pages"].items():
             for label, f in p["filters"].items():
                 s = served.get("pages", {}).get(path, {}).get("filters", {}).get(label, {})
                 rss = f"{s['peak_rss_bytes'] / 1024**2:,.0f}" if s else "-"
                 ws = f"{s['websocket_bytes'] / 1024:,.0f}" if s else "-"
-                cold, warm, pay = f["cold"], f["warm"], f["payload"]
+                cold, warm, pay, chg = f["cold"], f["warm"], f["payload"], f.get("filter_change")
+                change = f"{chg['median_ms']:>7,.0f} ({chg['cpu_median_ms']:>4,.0f})" if chg else f"{'-':>14}"
                 lines.append(f"  {p['title'][:21]:<22}{label:<14}"
                              f"{cold['median_ms']:>9,.0f} ({cold['cpu_median_ms']:>4,.0f}){cold['max_ms']:>7,.0f}"
                              f"{warm['median_ms']:>9,.0f} ({warm['cpu_median_ms']:>4,.0f}){warm['max_ms']:>7,.0f}"
-                             f"{pay['chart_bytes'] / 1024:>9.1f}{pay['max_points_per_chart']:>8,}{ws:>7}{rss:>8}"
+                             f"{change}{pay['chart_bytes'] / 1024:>9.1f}{pay['max_points_per_chart']:>8,}"
+                             f"{ws:>7}{rss:>8}"
                              + (f"  ERRORS: {f['errors']}" if f["errors"] else ""))
         lines.append(f"aggregates per therapist and week ({agg['groups']:,} groups; same numbers: "
                      f"{agg['results_agree']}): Attune {agg['attune']['median_s'] * 1000:,.0f} ms; pandas "
