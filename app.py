@@ -11,6 +11,11 @@ st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/attention.py", title="Needs attention", icon=":material/priority_high:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
+    st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
+    st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+    st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
 ]
 
 page = st.navigation(PAGES)

@@ -5,6 +5,8 @@ Okabe-Ito colours (colour-blind safe); red/amber kept for flags only. Fonts size
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -59,4 +61,109 @@ def weekly_trend(frame: pl.DataFrame, srs_cutoff: float = 36.0) -> go.Figure:
     base_layout(fig, height=560)
     fig.update_layout(showlegend=False)
     fig.update_annotations(font_size=FONT_SIZE + 1)
+    return fig
+
+
+SRS_ITEMS = {"srs_relationship": ("Relationship", BLUE), "srs_goals": ("Goals and topics", SKY),
+             "srs_approach": ("Approach or method", GREEN), "srs_overall": ("Overall", PURPLE)}
+ATTENDANCE = {  # status: (label, marker symbol, colour); misses in black, not in the flag colour
+    "attended": ("Attended", "circle", GREEN),
+    "no_show": ("No-show", "x", "#000000"),
+    "late_cancel": ("Late cancellation", "x-open", "#000000"),
+    "cancelled": ("Cancelled in time", "circle-open", GREY),
+    "clinician_cancel": ("Cancelled by clinician", "diamond-open", SKY),
+}
+
+
+def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: float = 36.0,
+                    item_cutoff: float = 8.0, ors_cutoff: float = 25.0, as_of: date | None = None) -> go.Figure:
+    """One client's history on one time axis: SRS total and ORS, the four SRS items, attendance.
+
+    `sessions` has occurred_at, therapist_name, status, srs_* items, srs_total, ors_total, comment (the
+    attention_client_sessions query); `switches` has requested_at, from_name, reason, status. SRS totals below
+    the cutoff are marked in the flag colour; requests to change therapist are dotted vertical lines. The time
+    axis runs to `as_of`, so a silence since the last session shows as empty space.
+    """
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.3, 0.2],
+                        subplot_titles=("SRS total and ORS (0–40)", "SRS items (0–10)", "Attendance"))
+    rated = sessions.filter(pl.col("srs_total").is_not_null())
+    hover = "%{x|%Y-%m-%d}<br>%{customdata[0]}<br>SRS %{y:.1f}<br>%{customdata[1]}<extra></extra>"
+    comment = pl.col("comment").fill_null("") if "comment" in rated.columns else pl.lit("")
+    custom = rated.select("therapist_name", comment).to_numpy()
+    fig.add_trace(go.Scatter(
+        x=rated["occurred_at"], y=rated["srs_total"], mode="lines+markers", name="SRS total",
+        line={"color": BLUE, "width": 3}, marker={"size": 9, "color": [
+            FLAG if v < srs_cutoff else BLUE for v in rated["srs_total"]]},
+        customdata=custom, hovertemplate=hover), row=1, col=1)
+    ors = sessions.filter(pl.col("ors_total").is_not_null())
+    if ors.height:
+        fig.add_trace(go.Scatter(
+            x=ors["occurred_at"], y=ors["ors_total"], mode="lines+markers", name="ORS total",
+            line={"color": GREEN, "width": 2, "dash": "dot"}, marker={"size": 7, "symbol": "square"},
+            hovertemplate="%{x|%Y-%m-%d}<br>ORS %{y:.1f}<extra></extra>"), row=1, col=1)
+        fig.add_hline(y=ors_cutoff, line={"color": GREEN, "dash": "dot", "width": 1}, row=1, col=1,
+                      annotation_text=f"ORS clinical cutoff {ors_cutoff:g}", annotation_position="bottom left")
+    fig.add_hline(y=srs_cutoff, line={"color": GREY, "dash": "dash"}, row=1, col=1,
+                  annotation_text=f"SRS cutoff {srs_cutoff:g}", annotation_position="bottom right")
+    for column, (name, colour) in SRS_ITEMS.items():
+        fig.add_trace(go.Scatter(
+            x=rated["occurred_at"], y=rated[column], mode="lines+markers", name=name,
+            line={"color": colour, "width": 2}, marker={"size": 6},
+            hovertemplate=f"%{{x|%Y-%m-%d}}<br>{name} %{{y:.1f}}<extra></extra>"), row=2, col=1)
+    fig.add_hline(y=item_cutoff, line={"color": GREY, "dash": "dash"}, row=2, col=1,
+                  annotation_text=f"item cutoff {item_cutoff:g}", annotation_position="bottom right")
+    booked = sessions.filter(pl.col("status").is_not_null())
+    for status, (name, symbol, colour) in ATTENDANCE.items():
+        part = booked.filter(pl.col("status") == status)
+        if part.height:
+            fig.add_trace(go.Scatter(
+                x=part["occurred_at"], y=[name] * part.height, mode="markers", name=name, showlegend=False,
+                marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 2, "color": colour}},
+                customdata=part["therapist_name"],
+                hovertemplate=f"%{{x|%Y-%m-%d %H:%M}}<br>{name}<br>%{{customdata}}<extra></extra>"), row=3, col=1)
+    for request in switches.iter_rows(named=True):
+        fig.add_vline(x=request["requested_at"], line={"color": PURPLE, "dash": "dot", "width": 2})
+        fig.add_annotation(x=request["requested_at"], y=1.0, yref="paper", text="asked to change therapist",
+                           showarrow=False, xanchor="right", yanchor="bottom", font={"color": PURPLE})
+    low = min([v for v in rated["srs_total"].to_list() + ors["ors_total"].to_list() if v is not None],
+              default=srs_cutoff)
+    fig.update_yaxes(title_text="Score", range=[max(0, min(low, ors_cutoff if ors.height else srs_cutoff) - 3), 41],
+                     row=1, col=1)
+    fig.update_yaxes(title_text="Item", range=[max(0, min([item_cutoff, *[
+        v for c in SRS_ITEMS for v in rated[c].to_list() if v is not None]]) - 1), 10.5], row=2, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=[v[0] for v in ATTENDANCE.values()][::-1], row=3, col=1)
+    fig.update_xaxes(tickformat="%d %b<br>%Y", row=3, col=1)
+    if as_of is not None and sessions.height:
+        first = min([sessions["occurred_at"].min().date(), *switches["requested_at"].to_list()])
+        fig.update_xaxes(range=[first - timedelta(days=4), as_of + timedelta(days=4)])
+    base_layout(fig, height=700)
+    fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
+    fig.update_annotations(font_size=FONT_SIZE)
+def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: float = 36.0,
+                  min_caseload: int = 15) -> go.Figure:
+    """Each therapist's mean SRS with its 95% interval (client-clustered), lowest first, the clinic mean dashed.
+
+    Expects columns therapist_name, mean_srs, low, high, clients, rated. Hollow dots: fewer than `min_caseload`
+    clients, too few for a comparison to mean much.
+    """
+    ordered = frame.sort("mean_srs", descending=True)
+    small = ordered["clients"] < min_caseload
+    fig = go.Figure(go.Scatter(
+        x=ordered["mean_srs"], y=ordered["therapist_name"], mode="markers",
+        marker={"color": BLUE, "size": 11, "symbol": ["circle-open" if s else "circle" for s in small.to_list()],
+                "line": {"width": 2, "color": BLUE}},
+        error_x={"type": "data", "symmetric": False, "color": BLUE, "thickness": 2,
+                 "array": (ordered["high"] - ordered["mean_srs"]).fill_null(0).to_list(),
+                 "arrayminus": (ordered["mean_srs"] - ordered["low"]).fill_null(0).to_list()},
+        customdata=ordered.select("clients", "rated").to_numpy(),
+        hovertemplate="%{y}<br>Mean SRS %{x:.1f}<br>%{customdata[0]} clients, %{customdata[1]} ratings"
+                      "<extra></extra>"))
+    if clinic_mean is not None:
+        fig.add_vline(x=clinic_mean, line={"color": GREY, "dash": "dash"}, annotation_text=f"all {clinic_mean:.1f}",
+                      annotation_position="top right")
+    fig.add_vline(x=srs_cutoff, line={"color": GREY, "dash": "dot"}, annotation_text=f"cutoff {srs_cutoff:g}",
+                  annotation_position="top left")
+    fig.update_xaxes(title_text="Mean SRS total (95% interval)")
+    base_layout(fig, height=max(260, 34 * ordered.height + 110))
+    fig.update_layout(showlegend=False)
     return fig

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from attune import batches, db, demo, ingest
+from attune import access, attention, batches, db, demo, ingest, settings
 from attune.reader import UnreadableFileError
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -46,6 +47,35 @@ def main(argv: list[str] | None = None) -> int:
     p_batches = sub.add_parser("batches", help="list import batches")
     _db_arg(p_batches)
     p_batches.set_defaults(func=_batches)
+
+    p_flags = sub.add_parser("flags", help="the relationships needing attention, with reasons")
+    _db_arg(p_flags)
+    p_flags.add_argument("--as-of", type=date.fromisoformat, default=None,
+                         help="the day to describe (YYYY-MM-DD; default: the newest session)")
+    p_flags.add_argument("--json", action="store_true", help="print JSON")
+    p_flags.add_argument("--include-discussed", action="store_true",
+                         help="also list relationships already marked discussed")
+    p_flags.set_defaults(func=_flags)
+    p_report = sub.add_parser("report", help="write the weekly meeting report (self-contained HTML)")
+    p_report.add_argument("--as-of", type=date.fromisoformat, default=None,
+                          help="last day of the period (YYYY-MM-DD; default: the newest session)")
+    p_report.add_argument("--team", action="append", default=[], help="a supervisor's team (repeatable; default: all)")
+    p_report.add_argument("--weeks", type=int, default=4, help="length of the period in weeks (default 4)")
+    p_report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p_report.add_argument("--pdf", type=Path, default=None, help="also print it to this PDF (needs chromium)")
+    p_report.add_argument("--paper", choices=["a4", "letter"], default="a4", help="the PDF's page size (default a4)")
+    _db_arg(p_report)
+    p_report.set_defaults(func=_report)
+
+    p_users = sub.add_parser("users", help="manage who may sign in and what they see")
+    p_users.add_argument("action", choices=["list", "add", "remove", "load"])
+    p_users.add_argument("target", nargs="?", help="email (add/remove) or a users TOML file (load)")
+    p_users.add_argument("--role", choices=access.ROLES)
+    p_users.add_argument("--name")
+    p_users.add_argument("--teams", default="", help="comma-separated teams (supervisors)")
+    p_users.add_argument("--therapist-id")
+    _db_arg(p_users)
+    p_users.set_defaults(func=_users)
 
     args = parser.parse_args(argv)
     try:
@@ -143,6 +173,82 @@ def _undo(args) -> int:
 def _batches(args) -> int:
     con = db.connect(args.db)
     print(batches.list_batches(con))
+    return 0
+
+
+def _report(args) -> int:
+    from attune import report
+
+    con = db.connect(args.db)
+    extent = db.run_query(con, "data_extent").row(0, named=True)
+    as_of = args.as_of or (extent["last_session"].date() if extent["last_session"] else date.today())
+    teams = sorted({t for t in db.run_query(con, "filter_options", {"visible": None})["supervisor"].to_list() if t})
+    lookup = {t.casefold(): t for t in teams}
+    unknown = [t for t in args.team if t.casefold() not in lookup]
+    if unknown:
+        print(f"Unknown team(s): {', '.join(unknown)}. Teams in the data: {', '.join(teams) or 'none'}.",
+              file=sys.stderr)
+        return 2
+    if args.weeks < 1:
+        print("--weeks must be at least 1.", file=sys.stderr)
+        return 2
+    filters = report.period_filters(as_of, args.weeks, tuple(lookup[t.casefold()] for t in args.team))
+    data = report.gather(con, filters)
+    text = report.render(data)
+    con.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"Wrote the meeting report for {report.scope_text(filters)}, {filters.start} to {filters.end}, "
+          f"to {args.out} ({len(text.encode()) / 1e6:.1f} MB).")
+    if args.pdf:
+        try:
+            report.write_pdf(report.render(data, paper=args.paper), args.pdf)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            print(f"No PDF: {exc}", file=sys.stderr)
+            return 1
+        print(f"Printed it to {args.pdf}.")
+    return 0
+
+
+def _users(args) -> int:
+    con = db.connect(args.db)
+    try:
+        if args.action == "list":
+            print(access.users(con))
+        elif args.action == "load":
+            print(f"Loaded {access.load_users_file(con, Path(args.target))} users from {args.target}.")
+        elif args.action == "add":
+            access.save_user(con, args.target, args.role, name=args.name,
+                             teams=tuple(t.strip() for t in args.teams.split(",") if t.strip()),
+                             therapist_id=args.therapist_id)
+            access.record(con, None, "users", f"set {args.target} as {args.role}")
+            print(f"{args.target} is now {args.role}.")
+        else:
+            access.remove_user(con, args.target)
+            access.record(con, None, "users", f"removed {args.target}")
+            print(f"Removed {args.target}.")
+    except (access.AccessError, KeyError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _flags(args) -> int:
+    con = db.connect(args.db)
+    as_of = args.as_of or attention.latest_day(con)
+    if as_of is None:
+        print("No sessions loaded: import the clinic's exports first (attune import FILE...).", file=sys.stderr)
+        return 1
+    values = settings.load(con)
+    listed = attention.weekly_list(con, as_of, values, include_discussed=args.include_discussed)
+    active = attention.relationships(con, as_of, values).height
+    if args.json:
+        print(json.dumps({"as_of": as_of.isoformat(), "active_relationships": active, "thresholds": values,
+                          "relationships": attention.to_records(listed, attention.flags(con, as_of, values))},
+                         indent=2, default=str))
+    else:
+        print(attention.as_text(listed, as_of, active))
+    con.close()
     return 0
 
 

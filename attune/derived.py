@@ -28,7 +28,7 @@ def source_fingerprint(cur: duckdb.DuckDBPyConnection) -> str:
 def is_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
     stored = db.run_query(cur, "meta_value", {"key": SOURCE_KEY})
     return (not stored.is_empty() and stored["value"][0] == source_fingerprint(cur)
-            and db.run_query(cur, "rating_facts_exists")["present"][0])
+            and db.run_query(cur, "table_exists", {"name": "rating_facts"})["found"][0])
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False) -> bool:

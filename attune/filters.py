@@ -5,6 +5,7 @@ Every named query receives the same parameters from `Filters.params()`, so all p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -62,6 +63,7 @@ PRESETS = {
     "custom": "Custom range",
 }
 QUERY_KEYS = {"therapist_ids": "therapist", "supervisors": "team", "sites": "site", "services": "service"}
+URL_KEYS = ("period", "from", "to", *QUERY_KEYS.values())
 
 
 def preset_range(preset: str, as_of: date, first: date | None) -> tuple[date, date]:
@@ -106,20 +108,38 @@ class Selection:
                        visible)
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _values(query: Mapping[str, str | list[str]], key: str) -> list[str]:
+    """A parameter's values: comma-separated and/or repeated (`?therapist=T1,T2` or `?therapist=T1&therapist=T2`)."""
+    raw = query.get(key, [])
+    items = [raw] if isinstance(raw, str) else list(raw)
+    return [v.strip() for item in items for v in item.split(",") if v.strip()]
+
+
+def _last(query: Mapping[str, str | list[str]], key: str) -> str | None:
+    values = _values(query, key)
+    return values[-1] if values else None
+
+
 def parse_query(
-    query: dict[str, str], choices: Choices, as_of: date, first: date | None
+    query: Mapping[str, str | list[str]], choices: Choices, as_of: date, first: date | None
 ) -> tuple[Selection, list[str]]:
-    """Read a shared link's filters; anything invalid is dropped with a notice, never an error."""
+    """Read a shared link's filters; anything invalid is dropped with a notice, never an error.
+
+    Values match the offered choices regardless of case; unknown ones are ignored (and named in the notice).
+    """
     notices: list[str] = []
-    preset = query.get("period", "12w")
+    preset = _last(query, "period") or "12w"
     if preset not in PRESETS:
-        notices.append(f"Unknown period '{preset}' in the link: showing the last 12 weeks.")
+        notices.append(f"Unknown period '{preset[:40]}' in the link: showing the last 12 weeks.")
         preset = "12w"
     start, end = preset_range(preset, as_of, first)
     if preset == "custom" or "from" in query or "to" in query:
         try:
-            start = date.fromisoformat(query.get("from", start.isoformat()))
-            end = date.fromisoformat(query.get("to", end.isoformat()))
+            start = date.fromisoformat(_last(query, "from") or start.isoformat())
+            end = date.fromisoformat(_last(query, "to") or end.isoformat())
             preset = "custom"
         except ValueError:
             notices.append("The dates in the link are not valid (use YYYY-MM-DD): showing the last 12 weeks.")
@@ -127,14 +147,18 @@ def parse_query(
         if start > end:
             notices.append("The link's start date is after its end date: the two were swapped.")
             start, end = end, start
+        if start < EARLIEST or end > LATEST:
+            notices.append(f"The link's dates are outside {EARLIEST.year}–{LATEST.year}: showing the last 12 weeks.")
+            preset, (start, end) = "12w", preset_range("12w", as_of, first)
     picked: dict[str, tuple[str, ...]] = {}
     for field_name, key in QUERY_KEYS.items():
-        allowed = getattr(choices, field_name)
-        wanted = [v for v in query.get(key, "").split(",") if v]
-        unknown = [v for v in wanted if v not in allowed]
+        allowed = {v.casefold(): v for v in getattr(choices, field_name)}
+        wanted = _values(query, key)
+        unknown = [v for v in wanted if v.casefold() not in allowed]
         if unknown:
-            notices.append(f"Ignored unknown {key} value(s) in the link: {', '.join(unknown[:5])}.")
-        picked[field_name] = tuple(v for v in wanted if v in allowed)
+            shown = ", ".join(v[:40] for v in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            notices.append(f"Ignored unknown {key} value(s) in the link: {shown}.")
+        picked[field_name] = tuple(dict.fromkeys(allowed[v.casefold()] for v in wanted if v.casefold() in allowed))
     return Selection(preset, start, end, **picked), notices
 
 

@@ -23,6 +23,11 @@ class Headline:
     kind: str  # count | rate | score: how the change is written
     lower_is_better: bool = False
     help: str = ""
+    neutral: bool = False  # a change that is neither good nor bad (switch requests): shown without colour
+
+    @property
+    def delta_color(self) -> str:
+        return "off" if self.neutral else ("inverse" if self.lower_is_better else "normal")
 
     @property
     def delta(self) -> str | None:
@@ -84,7 +89,7 @@ def headlines(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[Headline
                                    f"after {DROPOUT_GAP_DAYS} days without an attended session, and as a "
                                    "dropout when its last booking was missed." if estimated else "")),
         Headline("Switch requests made", now["switch_requests_made"], f"{now['switch_requests_made']:,}",
-                 before["switch_requests_made"], "count",
+                 before["switch_requests_made"], "count", neutral=True,
                  help="Requests to change therapist made in the period. Switching is often healthy "
                       "self-advocacy about fit."),
         Headline("Open switch requests", now["open_switch_requests"], f"{now['open_switch_requests']:,}",

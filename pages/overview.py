@@ -24,7 +24,7 @@ if not cards[1].value and not cards[0].value:
 columns = st.columns(4)
 for i, card in enumerate(cards):
     columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color="inverse" if card.lower_is_better else "normal")
+                          delta_color=card.delta_color)
 
 st.subheader("Week by week")
 st.plotly_chart(chart(charts.weekly_trend, overview.weekly, filters), width="stretch", theme=None,

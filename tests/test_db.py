@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from attune import db
+from attune import db, settings
 from attune.filters import default_filters
 
 
@@ -69,8 +69,10 @@ def test_second_writer_gets_a_clear_message(tmp_path):
 
 
 # A realistic value for every parameter any named query takes; a new parameter needs a value here.
-SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | {
-    "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "key": "data_version",
+SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | settings.defaults() | {
+    "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "client_id": "C000501",
+    "therapist_id": "T03", "action": None, "limit": 50, "teams": ["Haddad team"], "identity": "someone@example.org",
+    "name": "sessions", "key": "data_version",
 }
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
 from attune.formatting import day
+from attune.ui import access
 from attune.ui.cache import load
 
 STALE_AFTER_DAYS = 14
@@ -38,12 +39,17 @@ WIDGET_FIELDS = {"flt_therapists": "therapist_ids", "flt_teams": "supervisors", 
                  "flt_services": "services"}
 
 
-def render(visible: tuple[str, ...] | None = None) -> Filters:
-    """Draw the sidebar and return the filters; call it first thing on every page.
+def render() -> Filters:
+    """Sign the viewer in, draw the sidebar and return the filters; call it first thing on every page.
 
-    The selection lives in session state under its own key (not only in widget state), so it survives
-    moving between pages, and each widget is re-seeded from it on every run.
+    The viewer's scope (which therapists they may see) goes into the filters, and from there into every
+    query. The selection lives in session state under its own key (not only in widget state), so it
+    survives moving between pages, and each widget is re-seeded from it on every run.
     """
+    viewer = access.current_viewer()
+    st.session_state["viewer"] = viewer
+    visible = viewer.visible
+    access.sidebar_badge(viewer)
     extent = load(data_extent)
     options = load(filter_options, visible)
     _freshness(extent)
@@ -56,7 +62,8 @@ def render(visible: tuple[str, ...] | None = None) -> Filters:
         services=tuple(sorted({s for services in options["services"].to_list() for s in services})),
     )
     if SELECTION not in st.session_state:
-        selection, notices = filters.parse_query(dict(st.query_params), choices, as_of, first)
+        query = {k: st.query_params.get_all(k) for k in st.query_params}
+        selection, notices = filters.parse_query(query, choices, as_of, first)
         st.session_state[SELECTION] = selection
         st.session_state["flt_notices"] = notices
     _seed(st.session_state[SELECTION], as_of, first)
@@ -64,16 +71,28 @@ def render(visible: tuple[str, ...] | None = None) -> Filters:
     st.session_state[SELECTION] = selection
     for notice in st.session_state.get("flt_notices", []):
         st.sidebar.caption(f"⚠️ {notice}")
-    st.query_params.from_dict(filters.to_query(selection))
+    _write_url(filters.to_query(selection))
     st.session_state["filters"] = selection.filters(visible)
     st.session_state["as_of"] = as_of
     return st.session_state["filters"]
 
 
+def _write_url(query: dict[str, str]) -> None:
+    """Set the filter parameters in the URL, leaving any other parameter (a page's own) alone."""
+    for key in filters.URL_KEYS:
+        if key in query:
+            if st.query_params.get(key) != query[key]:
+                st.query_params[key] = query[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
 def _seed(selection: Selection, as_of: date, first: date | None) -> None:
     st.session_state["flt_preset"] = selection.preset
     if selection.preset == "custom":
-        st.session_state["flt_range"] = (selection.start, selection.end)
+        picked = st.session_state.get("flt_range") or ()
+        if len(picked) != 1:  # a half-picked range stays as the viewer left it
+            st.session_state["flt_range"] = (selection.start, selection.end)
     else:
         st.session_state["flt_range"] = filters.preset_range(selection.preset, as_of, first)
     for key, field_name in WIDGET_FIELDS.items():
@@ -83,7 +102,10 @@ def _seed(selection: Selection, as_of: date, first: date | None) -> None:
 def _remember() -> None:
     """on_change: copy the widgets' values into the persistent selection before the rerun."""
     state = st.session_state
+    state["flt_notices"] = []  # the link's notices are answered once the viewer changes a filter
     picked = state.get("flt_range") or ()
+    if state["flt_preset"] == "custom" and len(picked) == 1:
+        return  # half-way through picking a range: keep the previous one until the second date is picked
     start, end = (picked[0], picked[-1]) if picked else (state[SELECTION].start, state[SELECTION].end)
     state[SELECTION] = Selection(state["flt_preset"], start, end,
                                  **{f: tuple(state.get(k, ())) for k, f in WIDGET_FIELDS.items()})
@@ -95,8 +117,13 @@ def _widgets(choices: Choices, options: pl.DataFrame, as_of: date, first: date |
     preset = bar.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="flt_preset",
                            on_change=_remember)
     if preset == "custom":
-        picked = bar.date_input("From – to", key="flt_range", format="YYYY-MM-DD", on_change=_remember)
-        start, end = (picked[0], picked[1]) if len(picked) == 2 else (picked[0], picked[0])
+        picked = bar.date_input("From – to", key="flt_range", format="YYYY-MM-DD", on_change=_remember,
+                                min_value=filters.EARLIEST, max_value=filters.LATEST)
+        if len(picked) == 2:
+            start, end = picked
+        else:
+            start, end = st.session_state[SELECTION].start, st.session_state[SELECTION].end
+            bar.caption("Pick the end date; until then the previous range applies.")
     else:
         start, end = filters.preset_range(preset, as_of, first)
         bar.caption(f"{day(start)} to {day(end)}")

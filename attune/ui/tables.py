@@ -5,14 +5,51 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from attune.exports import csv_bytes, export_name
+from attune import access, exports, suppression
 from attune.filters import Filters
+from attune.ui.cache import cursor, load
+
+ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allowed to see client-level rows."
 
 
-def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, **dataframe_kwargs) -> None:
-    """Render `frame` and offer it as CSV, the filters written in the file name and a header line."""
+def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
+               suppression_spec: suppression.Spec | None = None, row_level_allowed: bool = True,
+               **dataframe_kwargs) -> None:
+    """Render `frame` and offer it as CSV and Excel, the filters written in the file name and a header line.
+
+    aggregate: the table counts people or sessions per group; its downloads suppress counts below the privacy
+        threshold and the cells that would reveal them (see attune.suppression; `suppression_spec` says which
+        columns are counts when the defaults do not fit). Pass False for row-level tables (one row per
+        session, client, request or user), which are exported as shown.
+    row_level_allowed: the page's own say on row-level downloads. They are offered only when it is True and
+        the signed-in viewer's role sees client-level rows.
+    The files are built only when a button is clicked; each download is written to the audit trail.
+    """
     st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
-    st.download_button(
-        "Download CSV", csv_bytes(frame, filters), file_name=export_name(name, filters, "csv"),
-        mime="text/csv", key=f"{key}_csv", icon=":material/download:",
-    )
+    viewer = st.session_state.get("viewer")
+    if not aggregate and not (row_level_allowed and getattr(viewer, "sees_client_rows", True)):
+        st.caption(ROW_LEVEL_NOT_ALLOWED)
+        return
+    threshold = load(suppression.min_count) if aggregate else suppression.MIN_COUNT
+
+    def prepared() -> exports.Export:
+        return exports.prepare(frame, name, filters, aggregate=aggregate, threshold=threshold, spec=suppression_spec)
+
+    csv_name, xlsx_name = exports.export_name(name, filters, "csv"), exports.export_name(name, filters, "xlsx")
+    left, right, note = st.columns([1, 1, 4], vertical_alignment="center")
+    left.download_button(
+        "CSV", lambda: exports.export_csv(prepared()), file_name=csv_name, mime="text/csv", key=f"{key}_csv",
+        icon=":material/download:", on_click=record_export, args=(csv_name,),
+        help="Download this table as CSV (the filters are written in the first lines).")
+    right.download_button(
+        "Excel", lambda: exports.export_xlsx(prepared()), file_name=xlsx_name, mime=exports.XLSX_MIME,
+        key=f"{key}_xlsx", icon=":material/download:", on_click=record_export, args=(xlsx_name,),
+        help="Download this table as an Excel workbook (the filters are written above the table).")
+    if aggregate:
+        note.caption(f"Downloads hide counts below {threshold} and the cells that would reveal them.")
+
+
+def record_export(file_name: str) -> None:
+    """on_click: who downloaded which file, in the audit trail."""
+    with cursor() as cur:
+        access.record(cur, st.session_state.get("viewer"), "export", file_name)

@@ -1,0 +1,141 @@
+"""Needs attention: the relationships to discuss this week and why, each client's history, the review log."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from attune import access, attention, charts, settings
+from attune.formatting import day, rate
+from attune.ui import sidebar
+from attune.ui.access import require
+from attune.ui.cache import cursor, load
+from attune.ui.tables import show_table
+
+filters = sidebar.render()
+viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
+st.title("Needs attention")
+require(viewer.sees_client_rows, "client-level lists (Needs attention)")
+if load(attention.latest_day, filters.visible_therapists) is None:
+    st.info("No data loaded yet. Import your clinic's CSV exports (sessions, feedback, switch requests) on the Data "
+            "page; the list of relationships to discuss appears here.")
+    st.stop()
+
+values = load(settings.load)
+st.caption(f"As of {day(as_of)}, the newest session. Relationships with a session in the last "
+           f"{values['active_days']} days; thresholds are on the Settings page. The sidebar's therapist, team, "
+           "site and service filters apply; its period does not (the list is always about the latest data).")
+if message := st.session_state.pop("attention_message", None):
+    st.success(message)
+
+left, middle, right = st.columns([3, 2, 2])
+kinds = left.multiselect("Flag kinds", [r.kind for r in attention.RULES], format_func=attention.label,
+                         key="attention_kinds", placeholder="All kinds")
+order = middle.radio("Order", ["By therapist", "By priority"], key="attention_order", horizontal=True)
+show_discussed = right.toggle("Show relationships already discussed", key="attention_show_discussed")
+
+everything = load(attention.weekly_list, as_of, values, filters, True)
+active = load(attention.relationships, as_of, values, filters).height
+pending = everything.filter(~everything["discussed"])
+listed = attention.with_kinds(everything if show_discussed else pending, kinds)
+listed = attention.by_therapist(listed) if order == "By therapist" else listed
+discussed = everything.height - pending.height
+st.markdown(f"**{pending.height:,}** relationships to discuss: {rate(pending.height, active)} active "
+            f"relationships. {discussed:,} already discussed (hidden until new data or their follow-up date)."
+            if active else "No active relationships for these filters.")
+
+with st.expander("How the list is ordered and what each flag means"):
+    st.markdown("Priority: the sum of each relationship's flag severities (high 3, medium 2, low 1), then its "
+                "most serious flag, then the newest flag. Marking a relationship discussed takes it off the list "
+                "until new data about it is imported or its follow-up date arrives.\n\n"
+                + "\n".join(f"- **{r.label}**: {r.description}" for r in attention.RULES))
+
+if listed.is_empty():
+    st.success("Nothing needs attention for these filters." if pending.is_empty() or not kinds
+               else "No relationship has the chosen kinds of flag.")
+else:
+    show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list",
+               on_select="rerun", selection_mode="single-row", column_config={
+                   "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
+                   "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
+                   "Why": st.column_config.TextColumn(width=560, help="Each flag's reason; the client history below "
+                                                     "has them in full."),
+               })
+
+# The client to look at: a table row, the selectbox, or ?client=<id> in the URL (links from other pages).
+picked_rows = st.session_state.get("attention_list_table", {}).get("selection", {}).get("rows", [])
+if picked_rows and picked_rows != st.session_state.get("attention_rows_seen") and picked_rows[0] < listed.height:
+    st.session_state["attention_client"] = listed["client_id"][picked_rows[0]]
+st.session_state["attention_rows_seen"] = picked_rows
+linked = st.query_params.get("client")
+if linked and linked != st.session_state.get("attention_link_seen"):
+    st.session_state["attention_client"] = linked
+st.session_state["attention_link_seen"] = linked
+options = list(dict.fromkeys(listed["client_id"].to_list()))
+chosen = st.session_state.get("attention_client")
+if chosen and chosen not in options:
+    options.insert(0, chosen)
+if not options:
+    st.stop()
+
+st.subheader("Client history")
+client = st.selectbox("Client", options, key="attention_client")
+st.query_params["client"] = st.session_state["attention_link_seen"] = client  # shareable; not a new link
+rows = everything.filter(everything["client_id"] == client)
+raised = load(attention.client_flags, client, as_of, values, filters.visible_therapists)
+for flag in raised.iter_rows(named=True):
+    st.markdown(f"- {flag['reason']} *({attention.SEVERITY[flag['severity']]})*")
+if raised.is_empty():
+    st.caption(f"No flags for {client} as of {day(as_of)}.")
+
+history = load(attention.client_sessions, client, as_of, filters.visible_therapists)
+history = history if viewer.sees_comments else history.drop("comment")
+switches = load(attention.client_switches, client, as_of, filters.visible_therapists)
+if history.is_empty():
+    st.info(f"No sessions or ratings for client {client} up to {day(as_of)} (or none you may see).")
+else:
+    st.plotly_chart(charts.client_timeline(history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
+                                           values["ors_cutoff"], as_of), width="stretch", theme=None,
+                    key="attention_timeline")
+    with st.expander(f"Sessions ({history.height})"):
+        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={
+            "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
+    if not switches.is_empty():
+        st.markdown("**Requests to change therapist**")
+        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", column_config={
+            "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
+
+st.markdown("**Review log**")
+log = load(attention.client_reviews, client, filters.visible_therapists)
+if log.is_empty():
+    st.caption("Not discussed yet.")
+else:
+    show_table(log, f"client-{client}-reviews", None, key="attention_reviews")
+
+if rows.is_empty():
+    st.caption(f"{client} is not on this week's list, so there is nothing to mark as discussed.")
+    st.stop()
+names = dict(zip(rows["therapist_id"], rows["therapist_name"], strict=True))
+if not viewer.local:
+    st.session_state.setdefault("attention_by", viewer.name)
+with st.form("attention_review", clear_on_submit=True):
+    st.markdown("**Mark as discussed**")
+    therapist = st.selectbox("Relationship with", list(names), format_func=lambda t: f"{names[t]} ({t})",
+                             key="attention_review_therapist")
+    note = st.text_area("Note", key="attention_note", placeholder="What was agreed, who does what")
+    follow_up = st.date_input("Follow up on (optional)", value=None, min_value=as_of + timedelta(days=1),
+                              key="attention_follow_up", format="YYYY-MM-DD")
+    by = st.text_input("Discussed by", key="attention_by")
+    if st.form_submit_button("Mark as discussed", type="primary", key="attention_mark"):
+        reasons = rows.filter(rows["therapist_id"] == therapist)["reasons"].to_list()
+        try:
+            with cursor() as cur:
+                attention.mark_discussed(cur, client, therapist, as_of=as_of, note=note, follow_up=follow_up,
+                                         reviewed_by=by, reasons=reasons[0] if reasons else [])
+                access.record(cur, viewer, "review", f"discussed client {client} with {therapist}")
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["attention_message"] = (
+                f"Marked {client} with {names[therapist]} as discussed. It returns when new data about it is "
+                "imported" + (f" or on {day(follow_up)}." if follow_up else "."))
+            st.rerun()

@@ -1,0 +1,3 @@
+-- Forget a stored setting, so its default applies again.
+-- Parameters: $key. Returns nothing.
+DELETE FROM settings WHERE key = $key;
