@@ -139,6 +139,9 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
     base_layout(fig, height=700)
     fig.update_layout(margin={"t": 110}, legend={"y": 1.08})
     fig.update_annotations(font_size=FONT_SIZE)
+    return fig
+
+
 def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: float = 36.0,
                   min_caseload: int = 15) -> go.Figure:
     """Each therapist's mean SRS with its 95% interval (client-clustered), lowest first, the clinic mean dashed.
