@@ -7,11 +7,14 @@ read in milliseconds. `scoped_ratings` (queries/_macros.sql) reads it.
 
 Rebuilt on import: `db.bump_data_version` (which every import and undo calls inside its transaction)
 calls `refresh`, and so does `db.connect` for a database written by an older version. The rebuild is
-skipped unless a sessions or feedback batch was imported or undone (or a table's row count changed)
-since the last one, so a review note that bumps the data version costs nothing here.
+skipped unless a sessions or feedback batch was imported or undone (or a table's row count changed, or
+the SQL that builds them changed) since the last one, so a review note that bumps the data version costs
+nothing here.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import duckdb
 
@@ -21,8 +24,10 @@ SOURCE_KEY = "derived_source"
 
 
 def source_fingerprint(cur: duckdb.DuckDBPyConnection) -> str:
-    """What the derived tables were built from: sessions/feedback batches and row counts."""
-    return str(db.run_query(cur, "derived_source")["fingerprint"][0])
+    """What the derived tables were built from (sessions/feedback batches and row counts) and how (the SQL
+    that builds them, so that a new version of it rebuilds them)."""
+    recipe = hashlib.sha256(db.query_sql("refresh_rating_facts").encode()).hexdigest()[:16]
+    return f"{db.run_query(cur, 'derived_source')['fingerprint'][0]}/{recipe}"
 
 
 def is_fresh(cur: duckdb.DuckDBPyConnection) -> bool:

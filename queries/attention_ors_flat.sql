@@ -15,7 +15,7 @@ ors AS (
            arg_min(round(r.ors_total, 1), r.rated_at) AS first_ors,
            arg_max(round(r.ors_total, 1), r.rated_at) AS last_ors,
            max(r.rated_at) AS last_rated
-    FROM ratings r
+    FROM rating_facts r
     SEMI JOIN pairs p USING (client_id, therapist_id)
     WHERE r.ors_total IS NOT NULL AND r.rated_at < $as_of::DATE + INTERVAL 1 DAY
     GROUP BY r.client_id, r.therapist_id
