@@ -197,7 +197,7 @@ def attune_aggregates(database: Path, runs: int) -> tuple[pl.DataFrame, dict[str
     frame = pl.DataFrame()
     for _ in range(runs):
         started, cpu = time.perf_counter(), time.process_time()
-        frame = db.run_query(con, "therapist_weekly", params)
+        frame = db.run_query(con, "bench_therapist_week", params)
         times.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
     con.close()

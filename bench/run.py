@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             "pages": "AppTest.run() wall time; cold = attune.ui.cache.clear() + st.cache_data.clear() before "
                      "the run, connection kept; warm = repeated run",
             "aggregates": "per therapist and week: mean SRS and no-show parts; Attune = named query "
-                          "therapist_weekly on the imported database (median of runs); pandas = read_csv of "
+                          "bench_therapist_week on the imported database (median of runs); pandas = read_csv of "
                           "both files (needed columns only) + merge + groupby",
             "served": "streamlit run + headless Chromium; RSS of the server process sampled every 20 ms",
         }}, "sizes": {}}

@@ -1,5 +1,6 @@
--- Per therapist and ISO week (Monday start): mean SRS over rated sessions and the no-show rate's parts.
--- Also the benchmark's "same aggregates" as the pandas baseline (bench/baselines.py).
+-- Per therapist and ISO week (Monday start): mean SRS over rated sessions and the no-show rate's parts, the
+-- way the pages compute them (scoped macros). The benchmark's "same aggregates" as its pandas baseline
+-- (bench/baselines.py), which checks both give the same numbers.
 -- Parameters: $start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible.
 -- Returns: therapist_id, week DATE, rated BIGINT, mean_srs DOUBLE, no_show BIGINT, no_show_denominator BIGINT.
 WITH s AS (
