@@ -7,11 +7,17 @@ drive them.
 
 import streamlit as st
 
+from attune.ui import navigation
+
 st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/attention.py", title="Needs attention", icon=":material/priority_high:"),
+    st.Page("pages/therapists.py", title="Therapists", icon=":material/groups:"),
+    st.Page("pages/attendance.py", title="Attendance", icon=":material/event_busy:"),
+    st.Page("pages/dropout.py", title="Dropout", icon=":material/trending_down:"),
+    st.Page("pages/fit.py", title="Fit & switches", icon=":material/swap_horiz:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
     st.Page("pages/report.py", title="Meeting report", icon=":material/summarize:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
@@ -19,4 +25,5 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+navigation.mark_ready(PAGES)
 page.run()

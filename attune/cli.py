@@ -1,4 +1,4 @@
-"""The `attune` command: demo data, imports, undo."""
+"""The `attune` command: demo data, imports and undo, the attention list, the meeting report, users."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     p_flags.add_argument("--include-discussed", action="store_true",
                          help="also list relationships already marked discussed")
     p_flags.set_defaults(func=_flags)
+
     p_report = sub.add_parser("report", help="write the weekly meeting report (self-contained HTML)")
     p_report.add_argument("--as-of", type=date.fromisoformat, default=None,
                           help="last day of the period (YYYY-MM-DD; default: the newest session)")

@@ -59,6 +59,19 @@ TERMS: tuple[Term, ...] = (
     Term("Late cancellation",
          "A cancellation too close to the appointment to offer the slot to someone else (as the clinic's system "
          "records it); counted in the no-show denominator.", "Attendance"),
+    Term("Late-cancellation rate",
+         "Late cancellations ÷ (attended + no-shows + late cancellations), the same denominator as the no-show "
+         "rate.", "Attendance"),
+    Term("Clinician cancellation",
+         "A session the therapist or clinic cancelled. Never counted as the client's miss; shown apart, as a share "
+         "of all bookings, because repeated ones strain the relationship.", "Attendance"),
+    Term("First appointment",
+         "Session 1 of a client with a therapist (from the export's session number, or the booking's order when "
+         "there is none). First appointments are missed far more often than follow-ups, so they are reported "
+         "apart.", "Attendance"),
+    Term("Small denominator",
+         "A rate over fewer than 20 appointments or endings: drawn hollow and marked \"small\". One event more "
+         "or less moves it a lot.", "Attendance"),
     Term("Dropout rate",
          "Episodes the client ended without a planned ending ÷ episodes that ended in the period.", "Endings"),
     Term("Dropout (estimated)",
@@ -69,6 +82,25 @@ TERMS: tuple[Term, ...] = (
          "A client's request to change therapist, with the reason they gave. Switching is often healthy "
          "self-advocacy about fit, not a failure; Attune shows requests neutrally.", "Endings"),
     Term("Open switch request", "A request to change therapist not yet resolved at the end of the period.",
+         "Endings"),
+    Term("Early dropout",
+         "A dropout after two attended sessions or fewer; shown as a share of the episodes that ended in the "
+         "period.", "Endings"),
+    Term("Retention curve",
+         "The share of clients still in therapy after each number of attended sessions (Kaplan–Meier estimate, "
+         "95% band by Greenwood's formula), for episodes that started in the period. Clients still in therapy "
+         "are censored: they count while they are seen and leave the curve without counting as dropouts.",
+         "Endings"),
+    Term("Early SRS",
+         "The mean of an episode's first two SRS totals; the Dropout page compares dropout after an early SRS "
+         f"below {SRS_CUTOFF:g} with dropout after one at or above it.", "Endings"),
+    Term("After a switch",
+         "For a completed request: the client's last (up to) three SRS totals with the therapist they left beside "
+         "their first (up to) three with the new one, the sessions attended since, and whether they are still "
+         "attending, ended as planned, or dropped out.", "Endings"),
+    Term("Reason category",
+         "Free-text reasons for a switch grouped by keywords into personality/fit, approach, practical/"
+         "scheduling, identity/culture and other. A reading aid: the client's own words are always shown.",
          "Endings"),
     Term("95% interval",
          "The range that would contain the true value in 95 of 100 repetitions. When two therapists' intervals "
@@ -84,6 +116,26 @@ TERMS: tuple[Term, ...] = (
          "are the other cells that would give them back by subtraction from a row or column total (secondary "
          "suppression). Tables of single sessions or clients are exported as shown, only to roles allowed to "
          "see them.", "Reading the numbers"),
+    Term("Too few to compare",
+         f"A therapist with fewer than {MIN_CASELOAD} clients with ratings in the period keeps their counts on the "
+         "Therapists page but gets no rates, intervals or funnel position there: on such a caseload one good or bad "
+         "month decides the number.", "Comparing therapists"),
+    Term("Funnel plot",
+         "Each therapist's rate against its denominator, with the clinic rate and the range chance alone would give "
+         "at that size (95% and 99.8% control limits; Spiegelhalter 2005). Only a point outside the limits differs "
+         "from the clinic. When therapists spread more than chance between single sessions predicts (a client's "
+         "sessions resemble each other), the limits are widened by the measured overdispersion.",
+         "Comparing therapists"),
+    Term("Shrunk (partially pooled) mean",
+         "A therapist's mean SRS pulled toward the clinic mean in proportion to its uncertainty (empirical Bayes): "
+         "small caseloads move more. The raw mean is shown on hover.", "Comparing therapists"),
+    Term("Reliable improvement",
+         "The latest ORS at least 5 points above the first with that therapist (the ORS's reliable change index), "
+         "among clients rated at least twice.", "Comparing therapists"),
+    Term("Severity-adjusted change",
+         "A client's ORS change compared with what the clinic's clients with the same intake score achieved "
+         "(change regressed on intake), counting only clients who started below the clinical cutoff of 25; "
+         "averaged per therapist, so harder caseloads are not penalised.", "Comparing therapists"),
 )
 
 THRESHOLDS: tuple[Threshold, ...] = (

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 from scipy import stats
 
-from attune import charts, db, glossary, overview
+from attune import attention, charts, db, glossary, overview, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import day, rate, score
@@ -37,7 +37,6 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--no-pdf-header-footer")
 PAPER = {"a4": "A4", "letter": "letter"}
 SRS_MAX = 40.0
-ATTENTION_NOT_AVAILABLE = "attention list not available"
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,7 @@ class Section:
     html: str = ""
     note: str = ""
     keep: bool = False  # print on one page (charts); long lists may break across pages
+    client_level: bool = False  # lists clients: left out for roles that may not see client-level rows
 
 
 @dataclass(frozen=True)
@@ -94,14 +94,20 @@ def trend_filters(filters: Filters) -> Filters:
 
 
 def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
-    """The attention list grouped by therapist, with reasons.
-
-    Hook: the attention rules (attune.attention) are not on this branch yet; until they are, the section is
-    empty and says so. Replace the body with a call to attune.attention.flags(cur, filters.end, ...).
-    """
-    return Section("Relationships that need attention", "",
-                   f"{ATTENTION_NOT_AVAILABLE.capitalize()}: the attention rules are not part of this version of "
-                   "Attune. Use the sections below to choose whom to discuss.")
+    """The attention list as of the period's end, grouped by therapist, each relationship with its reasons."""
+    listed = attention.by_therapist(attention.weekly_list(cur, filters.end, settings.load(cur), filters))
+    if listed.is_empty():
+        return Section("Relationships that need attention", "",
+                       "No relationship is flagged for these filters (or all were discussed).")
+    blocks = []
+    for (therapist,), group in listed.group_by("therapist_name", maintain_order=True):
+        items = "".join(
+            f"<li><b>{_e(row['client_id'])}</b>: {_e('; '.join(row['reasons']))}</li>"
+            for row in group.iter_rows(named=True))
+        blocks.append(f"<h3>{_e(therapist)} ({group.height})</h3><ul>{items}</ul>")
+    return Section("Relationships that need attention", "".join(blocks),
+                   f"{listed.height} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
+                   "urgent first. Thresholds are on the Settings page.", client_level=True)
 
 
 def gather(cur: duckdb.DuckDBPyConnection, filters: Filters) -> ReportData:
@@ -239,7 +245,8 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
     result = [
         Section("Headline numbers", headline_cards(data),
                 f"{day(f.start)} to {day(f.end)}, each compared with the {f.days} days before."),
-        data.attention,
+        data.attention if client_rows or not data.attention.client_level else Section(
+            "Relationships that need attention", "", "Client-level rows are left out for your role."),
     ]
     if data.therapists.height:
         lowest = lowest_therapists(data)

@@ -75,16 +75,29 @@ def test_report_html_is_self_contained_printable_and_escaped(small_clinic):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", markup)  # nothing fetched from a network
     assert "<link" not in markup and "<script src" not in page and "Plotly.newPlot" in page
     assert "Wants &lt;b&gt;someone&lt;/b&gt; &amp; a change" in page and "<b>someone</b>" not in page
-    assert report.ATTENTION_NOT_AVAILABLE in page.lower()
+    assert "Relationships that need attention" in page
     cards = {c.label: c for c in overview.headlines(small_clinic, data.filters)}
     assert f'<div class="value">{cards["Mean SRS"].display}</div>' in page  # 34.8
     assert cards["Mean SRS"].display == "34.8"
     assert "size: A4" in report.render(data, paper="a4") and "size: letter" in report.render(data, paper="letter")
 
 
-def test_attention_hook_returns_an_empty_section(small_clinic):
-    section = report.attention_section(small_clinic, PERIOD)
-    assert section.html == "" and "attention list not available" in section.note.lower()
+def test_attention_section_lists_the_planted_cases_by_therapist(demo_db, demo_manifest):
+    from attune import db
+
+    con = db.connect(demo_db)
+    filters = Filters(date(2026, 10, 24), date(2026, 11, 20))
+    section = report.attention_section(con, filters)
+    assert section.client_level
+    for case in demo_manifest["sharp_drop"] + demo_manifest["repeated_no_shows"]:
+        assert f"<b>{case['client_id']}</b>" in section.html
+    noshow = demo_manifest["repeated_no_shows"][0]["client_id"]
+    line = next(li for li in section.html.split("<li>") if noshow in li)
+    assert "no-show" in line.lower() or "missed" in line.lower()
+    data = report.gather(con, filters)
+    assert f"<b>{noshow}</b>" in report.render(data)
+    without_rows = report.render(data, client_rows=False)
+    assert noshow not in without_rows and "Client-level rows are left out for your role" in without_rows
 
 
 def test_cli_writes_the_report_for_a_team(demo_db, tmp_path, capsys):

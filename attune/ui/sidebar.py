@@ -14,7 +14,7 @@ import streamlit as st
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
 from attune.formatting import day
-from attune.ui import access
+from attune.ui import access, navigation
 from attune.ui.cache import load
 
 STALE_AFTER_DAYS = 14
@@ -46,6 +46,7 @@ def render() -> Filters:
     query. The selection lives in session state under its own key (not only in widget state), so it
     survives moving between pages, and each widget is re-seeded from it on every run.
     """
+    navigation.ensure_entry_point()
     viewer = access.current_viewer()
     st.session_state["viewer"] = viewer
     visible = viewer.visible

@@ -1,0 +1,273 @@
+"""Figures for the Attendance, Dropout and Fit & switches pages: DataFrame in, Plotly figure out.
+
+Same conventions as attune/charts.py (base_layout, Okabe-Ito colours, projector-sized fonts). Rates always
+carry their denominator (in the axis label and the hover) and their 95% interval; rates over a small
+denominator are drawn hollow and labelled "small".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+
+from attune.charts import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, PALETTE, PURPLE, SKY, base_layout
+from attune.fit import CATEGORY_ORDER
+
+CATEGORY_COLOURS = dict(zip(CATEGORY_ORDER, [BLUE, ORANGE, GREEN, PURPLE, GREY], strict=True))
+
+
+@dataclass(frozen=True)
+class RateSeries:
+    """One rate to draw: columns `{prefix}_rate/_low/_high/_small`, its numerator and denominator columns."""
+
+    prefix: str
+    name: str
+    numerator: str
+    denominator: str
+    colour: str = BLUE
+
+
+def _labels(frame: pl.DataFrame, level: str, denominator: str, small: str) -> list[str]:
+    return [f"{name}  (n={n:,}{', small' if is_small else ''})"
+            for name, n, is_small in zip(frame[level], frame[denominator], frame[small], strict=True)]
+
+
+def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "level", horizontal: bool = True,
+                   reference: float | None = None, reference_label: str = "clinic", title: str | None = None,
+                   height: int | None = None) -> go.Figure:
+    """Dots with 95% intervals, one row (or column) per level; the first series' denominator labels the axis."""
+    fig = go.Figure()
+    first = series[0]
+    labels = _labels(frame, level, first.denominator, f"{first.prefix}_small")
+    positions = list(range(frame.height))
+    for j, s in enumerate(series):
+        offset = (j - (len(series) - 1) / 2) * 0.3  # side by side, so that intervals never overlap
+        where = [p + offset for p in positions]
+        rate, low, high = (frame[f"{s.prefix}_{k}"] for k in ("rate", "low", "high"))
+        small = frame[f"{s.prefix}_small"].to_list()
+        errors = {"type": "data", "symmetric": False, "array": (high - rate).to_list(),
+                  "arrayminus": (rate - low).to_list(), "color": s.colour, "thickness": 2, "width": 5}
+        custom = [[lab, num, den, lo, hi] for lab, num, den, lo, hi in
+                  zip(labels, frame[s.numerator], frame[s.denominator], low, high, strict=True)]
+        common = {"mode": "markers", "name": s.name, "customdata": custom,
+                  "marker": {"color": s.colour, "size": 12, "line": {"color": s.colour, "width": 2}}}
+        value = "%{x:.1%}" if horizontal else "%{y:.1%}"
+        hover = (f"%{{customdata[0]}}<br>{s.name}: {value} (%{{customdata[1]}} of %{{customdata[2]}})"
+                 "<br>95% interval %{customdata[3]:.1%}–%{customdata[4]:.1%}<extra></extra>")
+        if horizontal:
+            fig.add_trace(go.Scatter(x=rate, y=where, error_x=errors, hovertemplate=hover, **common))
+        else:
+            fig.add_trace(go.Scatter(x=where, y=rate, error_y=errors, hovertemplate=hover, **common))
+        hollow = [k for k, sm in enumerate(small) if sm]
+        at = ([rate[k] for k in hollow], [where[k] for k in hollow])
+        _hollow_overlay(fig, *(at if horizontal else at[::-1]), s.colour, 12)
+    category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": labels, "automargin": True,
+                     "showgrid": False, "zeroline": False, "range": [-0.6, frame.height - 0.4]}
+    if reference is not None:
+        line = {"color": GREY, "dash": "dash"}
+        text = f"{reference_label} {reference:.1%}"
+        if horizontal:
+            fig.add_vline(x=reference, line=line, annotation_text=text, annotation_position="top")
+        else:
+            fig.add_hline(y=reference, line=line, annotation_text=text, annotation_position="top left")
+    rate_axis = {"tickformat": ".0%", "rangemode": "tozero", "title": "rate (95% interval)"}
+    if horizontal:
+        fig.update_xaxes(**rate_axis)
+        fig.update_yaxes(**(category_axis | {"range": [frame.height - 0.4, -0.6]}))
+    else:
+        fig.update_yaxes(**rate_axis)
+        fig.update_xaxes(**category_axis)
+    n = frame.height
+    base_layout(fig, height=height or (max(320, 70 + 46 * n) if horizontal else 440), title=title)
+    fig.update_layout(showlegend=len(series) > 1)
+    return fig
+
+
+def _hollow_overlay(fig: go.Figure, x: list, y: list, colour: str, size: int) -> None:
+    """Redraw points over a small denominator as hollow rings (the legend keeps the filled symbol)."""
+    if x:
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker={"color": "white", "size": size, "line": {"color": colour, "width": 2}}))
+
+
+def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
+    """No-show rate by weekday (rows) and hour (columns); each cell shows its rate and denominator."""
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    present = sorted(set(frame["weekday"].to_list()))
+    hours = sorted(set(frame["hour"].to_list()))
+    cell = {(w, h): r for w, h, r in zip(frame["weekday"], frame["hour"], frame.iter_rows(named=True), strict=True)}
+    z, text, custom = [], [], []
+    for w in present:
+        z.append([]), text.append([]), custom.append([])
+        for h in hours:
+            row = cell.get((w, h))
+            if row is None or not row["kept"]:
+                z[-1].append(None), text[-1].append(""), custom[-1].append([0, 0])
+                continue
+            mark = "*" if row["kept"] < small else ""
+            z[-1].append(row["no_show_rate"])
+            text[-1].append(f"{row['no_show_rate']:.0%}{mark}<br>of {row['kept']}")
+            custom[-1].append([row["no_show"], row["kept"]])
+    # The colour scale stops at the highest rate over a sound denominator, so one missed booking out of one
+    # does not wash out every other cell.
+    sound = frame.filter(pl.col("kept") >= small)["no_show_rate"]
+    top = sound.max() if sound.len() else frame["no_show_rate"].max()
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"{h:02d}:00" for h in hours], y=[days[w - 1] for w in present], text=text,
+        texttemplate="%{text}", textfont={"size": FONT_SIZE - 2}, customdata=custom, colorscale="Blues", zmin=0,
+        zmax=max(top or 0.0, 0.05), xgap=2, ygap=2,
+        colorbar={"title": "no-show", "tickformat": ".0%"},
+        hovertemplate="%{y} %{x}<br>No-show %{z:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="category")
+    return base_layout(fig, height=max(300, 90 + 62 * len(present)))
+
+
+def rate_trend(frame: pl.DataFrame, series: list[RateSeries], x: str = "period", tick_format: str = "%d %b<br>%Y",
+               title: str | None = None) -> go.Figure:
+    """Rates over time, one line each; points over a small denominator hollow; counts in the hover."""
+    fig = go.Figure()
+    for s in series:
+        custom = frame.select(s.numerator, s.denominator).to_numpy()
+        small = frame[f"{s.prefix}_small"].to_list()
+        fig.add_trace(go.Scatter(
+            x=frame[x], y=frame[f"{s.prefix}_rate"], mode="lines+markers", name=s.name, customdata=custom,
+            line={"color": s.colour, "width": 3}, marker={"color": s.colour, "size": 9},
+            hovertemplate=f"%{{x|%Y-%m-%d}}<br>{s.name}: %{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}})"
+                          "<extra></extra>"))
+        rates = frame[f"{s.prefix}_rate"].to_list()
+        hollow = [k for k, sm in enumerate(small) if sm and rates[k] is not None]
+        _hollow_overlay(fig, [frame[x][k] for k in hollow], [rates[k] for k in hollow], s.colour, 9)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="rate")
+    fig.update_xaxes(tickformat=tick_format)
+    return base_layout(fig, height=420, title=title)
+
+
+def retention_curves(curves: pl.DataFrame) -> go.Figure:
+    """Kaplan–Meier step curves with their 95% bands, the whole selection first (blue, widest line)."""
+    fig = go.Figure()
+    colours = [BLUE, ORANGE, GREEN, PURPLE, SKY, GREY]
+    for i, (group, rows) in enumerate(curves.group_by("group", maintain_order=True)):
+        name = group[0]
+        colour = colours[i % len(colours)]
+        rows = rows.sort("time")
+        if rows["time"][0] > 0:  # everyone is still in therapy before the first session
+            start = pl.DataFrame({"time": [0], "at_risk": [rows["at_risk"][0]], "events": [0], "censored": [0],
+                                  "survival": [1.0], "low": [1.0], "high": [1.0]})
+            rows = pl.concat([start, rows.select(start.columns)], how="vertical_relaxed")
+        x = rows["time"].to_list()
+        band = rows.filter(pl.col("low").is_not_null())
+        upper_x, upper_y = _steps(band["time"].to_list(), band["high"].to_list(), x[-1])
+        lower_x, lower_y = _steps(band["time"].to_list(), band["low"].to_list(), x[-1])
+        fill = _rgba(colour, 0.15 if i == 0 else 0.10)
+        fig.add_trace(go.Scatter(x=upper_x + lower_x[::-1], y=upper_y + lower_y[::-1], fill="toself",
+                                 fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False,
+                                 legendgroup=name))
+        fig.add_trace(go.Scatter(
+            x=x, y=rows["survival"], mode="lines", name=name, legendgroup=name, line_shape="hv",
+            line={"color": colour, "width": 4 if i == 0 else 3},
+            customdata=rows.select("at_risk", "events", "censored").to_numpy(),
+            hovertemplate=f"{name}<br>after %{{x}} sessions: %{{y:.1%}} still in therapy<br>"
+                          "%{customdata[0]} at risk, %{customdata[1]} left, %{customdata[2]} censored"
+                          "<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], title="still in therapy")
+    fig.update_xaxes(title="sessions attended", rangemode="tozero", dtick=2)
+    return base_layout(fig, height=460)
+
+
+def _steps(times: list, values: list, last: float) -> tuple[list, list]:
+    """The corners of a right-continuous step function, so that a band can be drawn as one polygon."""
+    xs, ys = [], []
+    for k, (t, v) in enumerate(zip(times, values, strict=True)):
+        end = times[k + 1] if k + 1 < len(times) else last
+        xs += [t, end]
+        ys += [v, v]
+    return xs, ys
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def category_months(frame: pl.DataFrame) -> go.Figure:
+    """Requests per month stacked by reason category."""
+    fig = go.Figure()
+    for category in CATEGORY_ORDER:
+        rows = frame.filter(pl.col("category") == category)
+        if rows.is_empty():
+            continue
+        fig.add_trace(go.Bar(x=rows["month"], y=rows["requests"], name=category,
+                             marker_color=CATEGORY_COLOURS[category],
+                             hovertemplate=f"%{{x|%b %Y}}<br>{category}: %{{y}}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1")
+    fig.update_yaxes(title="requests", rangemode="tozero", dtick=1 if frame["requests"].sum() < 12 else None)
+    return base_layout(fig, height=380)
+
+
+def category_bars(frame: pl.DataFrame) -> go.Figure:
+    total = int(frame["requests"].sum())
+    fig = go.Figure(go.Bar(
+        x=frame["requests"], y=frame["category"], orientation="h",
+        marker_color=[CATEGORY_COLOURS[c] for c in frame["category"]],
+        text=[f"{n} of {total} ({n / total:.0%})" for n in frame["requests"]], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}: %{x} requests<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title="requests made", rangemode="tozero", range=[0, frame["requests"].max() * 1.7])
+    base_layout(fig, height=max(260, 70 + 52 * frame.height))
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def flow_matrix(frame: pl.DataFrame) -> go.Figure:
+    """Requests from (rows) → to (columns) as a grid of counts; empty cells left blank."""
+    sources = sorted(set(frame["source"].to_list()))
+    targets = sorted(t for t in set(frame["target"].to_list()) if t != "Not assigned yet")
+    if "Not assigned yet" in set(frame["target"].to_list()):
+        targets.append("Not assigned yet")
+    counts = {(s, t): n for s, t, n in frame.iter_rows()}
+    z = [[counts.get((s, t)) for t in targets] for s in sources]
+    text = [[str(v) if v else "" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=targets, y=sources, text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, xgap=2, ygap=2,
+        showscale=False, hovertemplate="from %{y}<br>to %{x}: %{z} requests<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="from (therapist left)", automargin=True)
+    fig.update_xaxes(title="to (new therapist)", tickangle=-30, automargin=True, side="bottom")
+    return base_layout(fig, height=max(320, 140 + 44 * len(sources)))
+
+
+def flow_sankey(frame: pl.DataFrame) -> go.Figure:
+    """The same flows as a Sankey diagram: therapists left on the left, new therapists on the right."""
+    sources = sorted(set(frame["source"].to_list()))
+    targets = sorted(set(frame["target"].to_list()))
+    labels = [f"{s} →" for s in sources] + [f"→ {t}" for t in targets]
+    index = {("s", s): i for i, s in enumerate(sources)} | {("t", t): len(sources) + i for i, t in enumerate(targets)}
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "pad": 14, "thickness": 18, "color": [BLUE] * len(sources) + [GREEN] * len(targets),
+              "hovertemplate": "%{label}: %{value} requests<extra></extra>"},
+        link={"source": [index[("s", s)] for s in frame["source"]],
+              "target": [index[("t", t)] for t in frame["target"]], "value": frame["requests"].to_list(),
+              "color": "rgba(86,180,233,0.35)", "hovertemplate": "%{source.label} %{target.label}: %{value}"
+                                                                   "<extra></extra>"},
+        textfont={"size": FONT_SIZE - 1}))
+    return base_layout(fig, height=max(340, 40 * max(len(sources), len(targets))))
+
+
+def outcome_bars(counts: pl.DataFrame, order: list[str]) -> go.Figure:
+    total = int(counts["switches"].sum())
+    rows = counts.with_columns(o=pl.col("outcome").replace_strict({k: i for i, k in enumerate(order)},
+                                                                  return_dtype=pl.Int64)).sort("o")
+    fig = go.Figure(go.Bar(
+        x=rows["switches"], y=rows["outcome"], orientation="h", marker_color=PALETTE[2],
+        text=[f"{n} of {total}" for n in rows["switches"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title="completed switches", range=[0, rows["switches"].max() * 1.35],
+                     dtick=1 if total < 12 else None)
+    base_layout(fig, height=max(240, 70 + 50 * rows.height))
+    fig.update_layout(showlegend=False)
+    return fig

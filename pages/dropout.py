@@ -1,0 +1,109 @@
+"""Dropout: who ends therapy without a planned ending, after how many sessions, and the link to early alliance."""
+
+import polars as pl
+import streamlit as st
+
+from attune import dropout, overview, rate_charts
+from attune.charts import BLUE, ORANGE
+from attune.filters import SRS_CUTOFF
+from attune.formatting import period, rate
+from attune.rate_charts import RateSeries
+from attune.survival import median_time, survival_at
+from attune.ui import sidebar
+from attune.ui.cache import load
+from attune.ui.tables import show_table
+
+DROPOUT = RateSeries("dropout", "Dropout", "dropouts", "ended", BLUE)
+EARLY = RateSeries("early", f"Early dropout (≤{dropout.EARLY_SESSIONS} sessions)", "early_dropouts", "ended", ORANGE)
+
+filters = sidebar.render()
+client_rows = st.session_state["viewer"].sees_client_rows
+st.title("Dropout")
+st.caption(period(filters.start, filters.end))
+
+episodes = load(dropout.episodes, filters)
+if episodes.is_empty():
+    if load(overview.has_any_sessions):
+        st.info("No episodes of care overlap this period for the chosen therapists, teams or sites. Widen the date "
+                "range or clear a filter in the sidebar.")
+    else:
+        st.info("No data loaded yet. Import a sessions export (and, for exact figures, an episodes export with end "
+                "reasons) on the Data page.")
+    st.stop()
+
+facts = dropout.summary(episodes)
+if facts["estimated"]:
+    st.info(dropout.definition(True), icon=":material/info:")
+else:
+    st.caption(dropout.definition(False))
+if filters.services:
+    st.caption("The service filter does not apply here: episodes belong to a therapist, not a service.")
+
+cards = st.columns([3, 3, 2, 2])
+cards[0].metric("Dropout rate" + (" (estimated)" if facts["estimated"] else ""),
+                rate(facts["dropouts"], facts["ended"]), border=True, help="Dropouts ÷ episodes ended in the period.")
+cards[1].metric("Early dropout", rate(facts["early_dropouts"], facts["ended"]), border=True,
+                help=f"Dropouts after {dropout.EARLY_SESSIONS} attended sessions or fewer ÷ episodes ended.")
+cards[2].metric("Episodes ended in the period", f"{facts['ended']:,}", border=True)
+cards[3].metric("Still in therapy", f"{facts['active']:,}", border=True,
+                help="Episodes without an end date; they are censored in the retention curve.")
+
+st.subheader("Retention by session")
+names = dict(episodes.select("therapist_id", "therapist_name").unique().iter_rows())
+left, right = st.columns([3, 2])
+chosen = left.multiselect("Compare therapists", sorted(names, key=lambda t: (names[t], t)), max_selections=4,
+                          format_func=lambda t: f"{names[t]} ({t})", key="dropout_km_therapists",
+                          placeholder="Whole selection only")
+event = right.radio("Count as leaving", list(dropout.EVENTS), format_func=dropout.EVENTS.__getitem__,
+                    key="dropout_km_event")
+curves = dropout.retention(episodes, chosen, event)
+if curves.is_empty():
+    st.info("No episode started in this period, so there is no retention curve. Widen the date range.")
+else:
+    st.plotly_chart(rate_charts.retention_curves(curves), width="stretch", theme=None, key="dropout_km_chart")
+    clinic = curves.filter(pl.col("group") == dropout.CLINIC)
+    median = median_time(clinic)
+    after = {f"after {k} session{'s' if k > 1 else ''}": survival_at(clinic, k) for k in (1, 2, 5)}
+    reached = "; ".join(f"{k}: {v:.0%}" for k, v in after.items() if v is not None)
+    st.caption(
+        "Kaplan–Meier estimate for episodes that started in the period, followed to the newest data; shaded: 95% "
+        "band (Greenwood). Clients still in therapy are censored at the sessions attended so far"
+        + (" and other endings at their last session" if event == "dropout" else "")
+        + f". Still in therapy {reached}"
+        + (f"; half had left by session {median}." if median is not None else "."))
+    show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km",
+               suppression_spec=dropout.RETENTION_SPEC)
+
+st.subheader("By therapist")
+therapists = dropout.by_therapist(episodes).filter(pl.col("ended") > 0)
+if therapists.is_empty():
+    st.caption("No episode ended in this period.")
+else:
+    st.plotly_chart(rate_charts.rate_intervals(therapists, [DROPOUT, EARLY], reference=facts["dropout_rate"],
+                                               reference_label="all"),
+                    width="stretch", theme=None, key="dropout_therapist_chart")
+    st.caption("Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
+               "most differences between therapists are noise. Hollow dots: fewer than 20 endings.")
+    show_table(dropout.therapist_table(therapists), "dropout by therapist", filters, key="dropout_therapists")
+
+st.subheader("Early alliance and dropout")
+split = dropout.by_early_srs(episodes, SRS_CUTOFF)
+alliance = split.rename({"group": "level"})
+if alliance.is_empty():
+    st.caption("No episode ended in this period.")
+else:
+    st.plotly_chart(rate_charts.rate_intervals(alliance, [DROPOUT], reference=facts["dropout_rate"],
+                                               reference_label="all"),
+                    width="stretch", theme=None, key="dropout_alliance_chart")
+    st.caption(f"Early SRS = mean of the episode's first two SRS ratings; {SRS_CUTOFF:g} is the usual signal to "
+               "talk about the relationship. Episodes that ended in the period.")
+    show_table(dropout.alliance_table(split), "dropout by early alliance", filters, key="dropout_alliance")
+
+st.subheader("Dropouts in the period")
+dropped = dropout.dropouts_table(episodes)
+if dropped.is_empty():
+    st.caption("No episode ended as a dropout in this period.")
+elif not client_rows:
+    st.caption(f"{dropped.height:,} episodes ended as dropouts. Your role does not include client-level lists.")
+else:
+    show_table(dropped, "dropouts", filters, key="dropout_list", aggregate=False)

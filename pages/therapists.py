@@ -1,0 +1,120 @@
+"""Therapists: each therapist beside the clinic with uncertainty (no ranking), funnel plots, shrunken alliance
+means, ORS outcomes, and a drill-down into one therapist."""
+
+import streamlit as st
+
+from attune import therapist_charts as charts
+from attune import therapists
+from attune.formatting import period
+from attune.ui import sidebar
+from attune.ui.cache import load
+from attune.ui.tables import show_table
+
+filters = sidebar.render()
+viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
+min_clients = therapists.MIN_CLIENTS
+st.title("Therapists")
+st.caption(f"{period(filters.start, filters.end)}. Every figure is set against the whole clinic in the chosen "
+           "teams, sites and services.")
+
+frame = load(therapists.compare, filters, min_clients)
+if frame.is_empty():
+    if load(therapists.has_any_sessions):
+        st.info("No sessions in this period for the chosen filters. Widen the date range or clear a filter "
+                "in the sidebar.")
+    else:
+        st.info("No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
+                "requests, therapist roster) on the Data page.")
+    st.stop()
+
+st.info(therapists.CHANCE_REMINDER, icon=":material/balance:")
+shown = frame.filter(frame["selected"])
+few = shown.filter(~shown["compared"]).height
+if few:
+    st.caption(f"{few} of {shown.height} therapists had fewer than {min_clients} clients with ratings in this period "
+               "and are shown as too few to compare." + (" A longer period (e.g. Last 12 months in the sidebar) "
+                                                         "compares more of them." if 4 * few > shown.height else ""))
+show_table(therapists.comparison_table(frame, min_clients), "therapists", filters, key="therapists_table")
+if frame["dropout_estimated"].any():
+    st.caption("No episodes export is loaded: dropout is estimated from sessions (no attended session for "
+               "six weeks, last booking missed).")
+st.caption("Mean SRS: every rated session counted once; its interval counts clients, not sessions, because a "
+           "client's ratings resemble each other. Rates use Wilson 95% intervals.")
+
+st.subheader("Fair comparison")
+compared = frame.filter(frame["compared"])
+if compared.is_empty():
+    st.info(f"No therapist had {min_clients} or more clients with ratings in this period, so none can be compared "
+            "fairly. Choose a longer period in the sidebar.")
+else:
+    st.caption("Funnel plots: each point is a therapist, the lines are the clinic rate and the range chance alone "
+               "would give at that caseload (95% and 99.8%). Only a point outside the limits differs from the "
+               "clinic; coloured and named points are those.")
+    highlight = bool(filters.therapist_ids)
+    totals = therapists.clinic_totals(frame)
+    tab_names = [label for label, *_ in therapists.MEASURES.values()] + ["Alliance (SRS), shrunk"]
+    tabs = st.tabs(tab_names)
+    for tab, (key, (label, _, _, unit)) in zip(tabs, therapists.MEASURES.items(), strict=False):
+        with tab:
+            points = therapists.funnel_points(frame, key)
+            if points.is_empty() or totals[f"{key}_rate"] is None:
+                st.info(f"No {unit} among the compared therapists in this period.")
+                continue
+            phi = frame[f"{key}_phi"][0]
+            curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1, phi)
+            st.plotly_chart(charts.funnel(points, curve, totals[f"{key}_rate"], label, unit, highlight),
+                            width="stretch", theme=None, key=f"therapists_funnel_{key}")
+            if phi > 1:
+                st.caption(therapists.overdispersion_note(phi))
+    with tabs[-1]:
+        points = therapists.alliance_points(frame)
+        if points.is_empty():
+            st.info("Not enough rated clients to estimate alliance means.")
+        else:
+            st.caption(therapists.SHRINKAGE_NOTE)
+            if points["srs_between_sd"][0] == 0:
+                st.caption(therapists.NO_SPREAD_NOTE)
+            st.plotly_chart(charts.alliance_intervals(points, points["srs_grand_mean"][0], highlight),
+                            width="stretch", theme=None, key="therapists_alliance")
+
+st.subheader("Outcome (ORS)")
+outcomes = load(therapists.ors_outcomes, filters, min_clients)
+if outcomes.is_empty():
+    st.info("No client has two ORS scores in this period, so outcomes cannot be shown. Outcomes need the Outcome "
+            "Rating Scale in the feedback export.")
+else:
+    st.caption("Reliable improvement: the latest ORS at least 5 points above the first with this therapist. "
+               "Severity-adjusted change: change in ORS compared with what the clinic's clients with the same intake "
+               "score achieved, counting only clients who started in the clinical range (below 25), so harder "
+               "caseloads are not penalised.")
+    show_table(therapists.ors_table(outcomes, min_clients), "therapist outcomes", filters, key="therapists_ors")
+
+st.subheader("One therapist")
+options = shown.sort("therapist_name")["therapist_id"].to_list()
+names = dict(zip(frame["therapist_id"], frame["therapist_name"], strict=True))
+if st.session_state.get("therapists_drill") not in options:  # first visit, a link's ?therapist=, or filter change
+    wanted = st.query_params.get("therapist", "").split(",")[0]
+    st.session_state["therapists_drill"] = wanted if wanted in options else options[0]
+drill = st.selectbox("Therapist", options, format_func=lambda t: f"{names[t]} ({t})", key="therapists_drill")
+st.markdown(f"#### {names[drill]}")
+row = frame.filter(frame["therapist_id"] == drill).row(0, named=True)
+st.caption(f"{row['supervisor'] or 'No team'} · {row['site'] or 'no site'} · {row['active_clients']} active clients, "
+           f"{row['rated_clients']} with ratings"
+           + ("" if row["compared"] else f" · too few to compare (fewer than {min_clients} clients with ratings)"))
+show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist {drill} against clinic", filters,
+           key="therapists_profile", aggregate=False)  # mixed cells: exported as shown, to roles that see rows
+trend = load(therapists.weekly, filters, drill)
+st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
+st.plotly_chart(charts.therapist_trend(trend, names[drill]), width="stretch", theme=None, key="therapists_trend")
+st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
+if not viewer.sees_client_rows:
+    st.caption("Your role does not include client-level lists.")
+    st.stop()
+clients = load(therapists.current_clients, drill, as_of, filters.visible_therapists)
+if clients.is_empty():
+    st.info("No current clients: nobody attended a session with this therapist in the last six weeks.")
+else:
+    link = st.column_config.LinkColumn("Client", display_text=r"client=(.*)",
+                                       help="Open the client's history on the Needs attention page")
+    show_table(clients, f"therapist {drill} clients", filters, key="therapists_clients", aggregate=False,
+               column_config={"Client": link})

@@ -1,0 +1,74 @@
+-- Appointment outcomes counted several ways in one pass, for the Attendance page.
+-- Parameters: $start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible.
+-- Returns: dimension VARCHAR (all | therapist | weekday | hour | visit | session | site | service |
+--   weekday_hour), level VARCHAR (display label), level_order INTEGER (sort key), weekday INTEGER (ISO 1-7,
+--   weekday and weekday_hour only), hour INTEGER (hour and weekday_hour only), booked, attended, no_show,
+--   late_cancel, cancelled, clinician_cancel BIGINT.
+-- Session number comes from the export; when it is missing it is the booking's rank in the client-therapist
+-- pair (all bookings, any status). visit: first appointment (session 1) vs follow-ups.
+WITH renumbered AS (
+    SELECT session_id,
+           row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY scheduled_at, session_id) AS rank
+    FROM sessions
+    WHERE session_number IS NULL
+),
+s AS (
+    SELECT sc.status, sc.therapist_id, sc.therapist_name, coalesce(sc.site, '(no site)') AS site,
+           coalesce(sc.service, '(no service)') AS service,
+           isodow(sc.scheduled_at)::INTEGER AS weekday, hour(sc.scheduled_at)::INTEGER AS hour,
+           coalesce(sc.session_number, rn.rank)::INTEGER AS session_number
+    FROM scoped_sessions($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible) sc
+    LEFT JOIN renumbered rn USING (session_id)
+),
+labelled AS (
+    SELECT *,
+           CASE WHEN session_number <= 1 THEN 'First appointment' ELSE 'Follow-up' END AS visit,
+           CASE WHEN session_number <= 5 THEN session_number WHEN session_number <= 10 THEN 6 ELSE 11 END
+               AS session_bucket
+    FROM s
+),
+grouped AS (
+    SELECT
+        CASE WHEN grouping(therapist_id) = 0 THEN 'therapist'
+             WHEN grouping(weekday) = 0 AND grouping(hour) = 0 THEN 'weekday_hour'
+             WHEN grouping(weekday) = 0 THEN 'weekday'
+             WHEN grouping(hour) = 0 THEN 'hour'
+             WHEN grouping(visit) = 0 THEN 'visit'
+             WHEN grouping(session_bucket) = 0 THEN 'session'
+             WHEN grouping(site) = 0 THEN 'site'
+             WHEN grouping(service) = 0 THEN 'service'
+             ELSE 'all' END AS dimension,
+        therapist_id, any_value(therapist_name) AS therapist_name, weekday, hour, visit, session_bucket, site,
+        service,
+        count(*) AS booked,
+        count(*) FILTER (WHERE status = 'attended') AS attended,
+        count(*) FILTER (WHERE status = 'no_show') AS no_show,
+        count(*) FILTER (WHERE status = 'late_cancel') AS late_cancel,
+        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+        count(*) FILTER (WHERE status = 'clinician_cancel') AS clinician_cancel
+    FROM labelled
+    GROUP BY GROUPING SETS ((), (therapist_id), (weekday), (hour), (weekday, hour), (visit), (session_bucket),
+                            (site), (service))
+)
+SELECT dimension,
+       CASE dimension
+           WHEN 'therapist' THEN therapist_name || ' (' || therapist_id || ')'
+           WHEN 'weekday' THEN ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][weekday]
+           WHEN 'hour' THEN lpad(hour::VARCHAR, 2, '0') || ':00'
+           WHEN 'weekday_hour' THEN ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][weekday] || ' '
+                                    || lpad(hour::VARCHAR, 2, '0') || ':00'
+           WHEN 'visit' THEN visit
+           WHEN 'session' THEN CASE session_bucket WHEN 1 THEN '1 (first)' WHEN 6 THEN '6–10' WHEN 11 THEN '11+'
+                                                   ELSE session_bucket::VARCHAR END
+           WHEN 'site' THEN site
+           WHEN 'service' THEN service
+           ELSE 'All appointments' END AS level,
+       CASE dimension
+           WHEN 'weekday' THEN weekday WHEN 'hour' THEN hour WHEN 'weekday_hour' THEN weekday * 100 + hour
+           WHEN 'visit' THEN CASE visit WHEN 'First appointment' THEN 1 ELSE 2 END
+           WHEN 'session' THEN session_bucket ELSE 0 END::INTEGER AS level_order,
+       CASE WHEN dimension IN ('weekday', 'weekday_hour') THEN weekday END AS weekday,
+       CASE WHEN dimension IN ('hour', 'weekday_hour') THEN hour END AS hour,
+       booked, attended, no_show, late_cancel, cancelled, clinician_cancel
+FROM grouped
+ORDER BY dimension, level_order, level;

@@ -1,0 +1,53 @@
+-- A therapist's current clients as of a date: an attended session in the last $active_days days and no
+-- ended episode with this therapist since; their attendance and latest scores.
+-- Parameters: $therapist_id, $as_of (DATE), $active_days, $visible.
+-- Returns: client_id, first_session TIMESTAMP, last_session TIMESTAMP, last_status, sessions_attended,
+--   no_shows, latest_srs, previous_srs, latest_srs_at TIMESTAMP, intake_ors, latest_ors, open_switch_request BOOLEAN.
+WITH booked AS (
+    SELECT * FROM sessions
+    WHERE therapist_id = $therapist_id AND scheduled_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+      AND ($visible IS NULL OR list_contains($visible, therapist_id))
+),
+clients AS (
+    SELECT client_id, min(scheduled_at) AS first_session, max(scheduled_at) AS last_session,
+           arg_max(status, (scheduled_at, session_id)) AS last_status,
+           count(*) FILTER (WHERE status = 'attended') AS sessions_attended,
+           count(*) FILTER (WHERE status = 'no_show') AS no_shows,
+           max(scheduled_at) FILTER (WHERE status = 'attended') AS last_attended
+    FROM booked GROUP BY client_id
+),
+ended AS (
+    SELECT DISTINCT e.client_id FROM episodes e JOIN clients c USING (client_id)
+    WHERE e.therapist_id = $therapist_id AND e.end_date IS NOT NULL AND e.end_date <= $as_of
+      AND e.end_date >= c.last_attended::DATE
+),
+srs AS (
+    SELECT client_id, list(srs_total ORDER BY rated_at DESC, feedback_key DESC) AS totals,
+           max(rated_at) AS latest_srs_at
+    FROM ratings
+    WHERE therapist_id = $therapist_id AND srs_total IS NOT NULL
+      AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+    GROUP BY client_id
+),
+ors AS (
+    SELECT client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
+           arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
+    FROM ratings
+    WHERE therapist_id = $therapist_id AND ors_total IS NOT NULL
+      AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+    GROUP BY client_id
+),
+open_requests AS (
+    SELECT DISTINCT client_id FROM switch_requests
+    WHERE from_therapist_id = $therapist_id AND status = 'open' AND requested_at <= $as_of
+)
+SELECT c.client_id, c.first_session, c.last_session, c.last_status, c.sessions_attended, c.no_shows,
+       srs.totals[1] AS latest_srs, srs.totals[2] AS previous_srs, srs.latest_srs_at,
+       ors.intake_ors, ors.latest_ors,
+       c.client_id IN (SELECT client_id FROM open_requests) AS open_switch_request
+FROM clients c
+LEFT JOIN srs USING (client_id)
+LEFT JOIN ors USING (client_id)
+WHERE c.last_attended >= $as_of::TIMESTAMP - to_days($active_days)
+  AND c.client_id NOT IN (SELECT client_id FROM ended)
+ORDER BY c.client_id;
