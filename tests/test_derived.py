@@ -79,3 +79,45 @@ def test_an_older_database_gets_its_facts_when_opened(tmp_path, write_csv):
     con = db.connect(path)
     assert len(facts(con)) == 3 and facts(con) == view(con)
     con.close()
+
+
+def test_attention_ratings_order_equals_sorting_every_rating(demo_db):
+    """seq/rev come from rating_facts.srs_seq and a count; they must equal numbering the ratings afresh."""
+    con = db.connect(demo_db)
+    for as_of in (date(2026, 11, 20), date(2026, 6, 30)):
+        fresh = con.execute("""
+            SELECT feedback_key,
+                   row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key) AS seq,
+                   row_number() OVER (PARTITION BY client_id, therapist_id
+                                      ORDER BY rated_at DESC, feedback_key DESC) AS rev
+            FROM ratings WHERE srs_total IS NOT NULL AND rated_at < $as_of::DATE + INTERVAL 1 DAY
+            ORDER BY feedback_key""", {"as_of": as_of}).fetchall()
+        stored = con.execute("SELECT feedback_key, seq, rev FROM attention_ratings($as_of) ORDER BY feedback_key",
+                             {"as_of": as_of}).fetchall()
+        assert stored == fresh and len(fresh) > 1000
+    con.close()
+
+
+def test_attention_pairs_equal_aggregating_every_pair(demo_db):
+    """Only candidate pairs are aggregated; the result must equal aggregating all of them and then filtering."""
+    con = db.connect(demo_db)
+    for as_of in (date(2026, 11, 20), date(2026, 6, 30)):
+        params = {"as_of": as_of, "days": 42.0}
+        every = con.execute("""
+            WITH booked AS (
+                SELECT client_id, therapist_id, count(*) FILTER (WHERE status = 'attended') AS n,
+                       max(scheduled_at) AS last_booked
+                FROM sessions WHERE scheduled_at < $as_of::DATE + INTERVAL 1 DAY GROUP BY ALL),
+            open_request AS (SELECT DISTINCT client_id, from_therapist_id AS therapist_id FROM switch_requests
+                             WHERE status = 'open' AND requested_at <= $as_of::DATE),
+            ended AS (SELECT client_id, therapist_id, arg_max_null(end_date, start_date) AS end_date FROM episodes
+                      WHERE start_date <= $as_of::DATE GROUP BY ALL)
+            SELECT b.client_id, b.therapist_id, b.n FROM booked b
+            LEFT JOIN ended e USING (client_id, therapist_id) LEFT JOIN open_request o USING (client_id, therapist_id)
+            WHERE ($as_of::DATE - b.last_booked::DATE <= $days AND (e.end_date IS NULL OR e.end_date > $as_of::DATE))
+               OR o.client_id IS NOT NULL
+            ORDER BY ALL""", params).fetchall()
+        pairs = con.execute("""SELECT client_id, therapist_id, sessions_attended
+            FROM attention_pairs($as_of, $days, [], [], [], [], NULL) ORDER BY ALL""", params).fetchall()
+        assert pairs == every and len(every) > 50
+    con.close()
