@@ -214,6 +214,11 @@ def table(results: dict[str, Any]) -> str:
                      f"{g['rows']['feedback']:,} feedback, {g['rows']['therapists']:,} therapists, {r['months']} "
                      f"months (generated in {g['generate_s']:.1f} s, written in {g['write_s']:.1f} s); "
                      f"database {r['database_bytes'] / 1024**2:,.0f} MB")
+        run = r.get("run", {})
+        if run:
+            lines.append(f"measured {run['started']} at {run['commit']}, {run['runs']} runs per page, in "
+                         f"{run['took_s'] / 60:.1f} min; load average {run['load_before'][0]:.1f} before, "
+                         f"{run['load_after'][0]:.1f} after")
         lines.append("import: rows per second (wall, net of start-up | per CPU-second), ratio Attune / other")
         lines.append(f"  {'file':<10}{'rows':>11}{'attune':>16}{'raw duckdb':>16}{'pandas':>16}"
                      f"{'/duckdb':>13}{'/pandas':>8}{'peak RSS':>10}")
@@ -291,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a "
                         "temporary directory, removed afterwards)")
     parser.add_argument("--skip-served", action="store_true", help="no real server/browser (no memory figures)")
+    parser.add_argument("--keep-other-sizes", action="store_true",
+                        help="keep the results of sizes not measured now from the existing --out file")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
@@ -314,9 +321,18 @@ def main(argv: list[str] | None = None) -> int:
                           "both files (needed columns only) + merge + groupby",
             "served": "streamlit run + headless Chromium; RSS of the server process sampled every 20 ms",
         }}, "sizes": {}}
+    if args.keep_other_sizes and args.out.exists():
+        earlier = json.loads(args.out.read_text())
+        results["sizes"].update({k: v for k, v in earlier.get("sizes", {}).items() if int(k) not in sizes})
     try:
         for size in sizes:
-            results["sizes"][str(size)] = measure_size(size, args.runs, workdir, args.skip_served)
+            size_began = time.perf_counter()
+            load_before = list(os.getloadavg())
+            measured = measure_size(size, args.runs, workdir, args.skip_served)
+            measured["run"] = {"started": datetime.now().isoformat(timespec="seconds"), "commit": _git_commit(),
+                               "runs": args.runs, "took_s": time.perf_counter() - size_began,
+                               "load_before": load_before, "load_after": list(os.getloadavg())}
+            results["sizes"][str(size)] = measured
             for path in workdir.glob(f"*_{size}*"):
                 if args.workdir is None:
                     shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -325,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     results["meta"]["load_after"] = list(os.getloadavg())
     results["meta"]["took_s"] = time.perf_counter() - began
+    results["sizes"] = dict(sorted(results["sizes"].items(), key=lambda kv: int(kv[0])))
     for r in results["sizes"].values():
         r["page_summary"] = page_summary(r["pages"])
     results["targets"] = judge(results)
