@@ -234,9 +234,15 @@ def client_reviews(cur: duckdb.DuckDBPyConnection, client_id: str,
 
 def client_flags(cur: duckdb.DuckDBPyConnection, client_id: str, as_of: date, values: dict[str, Any],
                  visible: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """The flags raised for one client on `as_of` (with every therapist the viewer may see)."""
+    """The flags raised for one client on `as_of` (with every therapist the viewer may see).
+
+    A flag is about one relationship and only its own data, so the rules run for the client's therapists only.
+    """
     scope = {**NO_SCOPE, "visible": None if visible is None else list(visible)}
-    params = {**scope, **values, "as_of": as_of}
+    therapists = db.run_query(cur, "attention_client_therapists", {"client_id": client_id, **scope})
+    if therapists.is_empty():
+        return pl.DataFrame(schema=FLAG_SCHEMA)
+    params = {**scope, "therapist_ids": therapists["therapist_id"].to_list(), **values, "as_of": as_of}
     frames = [db.run_query(cur, rule.query, params).filter(pl.col("client_id") == client_id)
               .select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA) for rule in RULES]
     return pl.concat([pl.DataFrame(schema=FLAG_SCHEMA), *frames]).sort("severity", descending=True)

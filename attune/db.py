@@ -55,6 +55,9 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
         raise
     if not read_only:
         migrate(con)
+        from attune import derived  # derived uses this module's query runner
+
+        derived.refresh(con)
         run_script(con, "_macros")
     return con
 
@@ -149,4 +152,11 @@ def data_version(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed.
+
+    Every import and undo calls this inside its transaction, so derived tables change with the data.
+    """
     execute(cur, "bump_data_version")
+    from attune import derived
+
+    derived.refresh(cur)

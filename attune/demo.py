@@ -189,19 +189,20 @@ def _appointments(rng, episodes: pl.DataFrame, start: date, end: date) -> pl.Dat
                 + 0.04 * np.isin(weekday, [0, 4]) + 0.03 * (hour >= 17))
     dropout_last = (number == lengths[ep_idx]) & (episodes["end_reason"].to_numpy()[ep_idx] == "dropout")
     u = rng.random(len(ep_idx))
+    statuses = pl.Series(["no_show", "late_cancel", "cancelled", "clinician_cancel", "attended"])
     status = np.select(
         [dropout_last & (u < 0.6), u < p_noshow, u < p_noshow + 0.04, u < p_noshow + 0.10,
-         u < p_noshow + 0.12],
-        ["no_show", "no_show", "late_cancel", "cancelled", "clinician_cancel"], "attended")
+         u < p_noshow + 0.12], [0, 0, 1, 2, 3], 4)
+    # Strings are gathered by index in Polars: NumPy string arrays of millions of rows are slow to convert.
     frame = pl.DataFrame({
         "appt": np.arange(len(ep_idx)),
         "episode": ep_idx,
-        "client_id": episodes["client_id"].to_numpy()[ep_idx],
-        "therapist_id": episodes["therapist_id"].to_numpy()[ep_idx],
+        "client_id": episodes["client_id"].gather(ep_idx),
+        "therapist_id": episodes["therapist_id"].gather(ep_idx),
         "scheduled_at": (when.astype("datetime64[m]") + (hour * 60).astype("timedelta64[m]")).astype("datetime64[us]"),
-        "status": status,
+        "status": statuses.gather(status),
         "session_number": number,
-        "service": np.array(SERVICES)[(ep_idx * 7919) % 3],
+        "service": pl.Series(SERVICES).gather((ep_idx * 7919) % 3),
     })
     return frame.filter(pl.col("scheduled_at") < datetime.combine(end, datetime.min.time()) + timedelta(days=1))
 
@@ -220,9 +221,11 @@ def _feedback(rng, appts: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
     total = items.sum(axis=1)
     comment_draw = rng.random(n)
     pick = rng.integers(0, 1000, n)
+    # An index into [no comment, negative comments..., positive comments...], gathered as strings at the end.
+    n_neg = len(NEGATIVE_COMMENTS)
     comment = np.where(
-        total < 34, np.where(comment_draw < 0.4, np.array(NEGATIVE_COMMENTS)[pick % len(NEGATIVE_COMMENTS)], ""),
-        np.where(comment_draw < 0.05, np.array(POSITIVE_COMMENTS)[pick % len(POSITIVE_COMMENTS)], ""))
+        total < 34, np.where(comment_draw < 0.4, 1 + pick % n_neg, 0),
+        np.where(comment_draw < 0.05, 1 + n_neg + pick % len(POSITIVE_COMMENTS), 0))
     frame = pl.DataFrame({
         "appt": attended["appt"],
         "srs_relationship": items[:, 0], "srs_goals": items[:, 1], "srs_approach": items[:, 2],
@@ -231,17 +234,21 @@ def _feedback(rng, appts: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
         "ors_interpersonal": np.where(with_ors, ors_items[:, 1], np.nan),
         "ors_social": np.where(with_ors, ors_items[:, 2], np.nan),
         "ors_overall": np.where(with_ors, ors_items[:, 3], np.nan),
-        "comment": comment,
+        "comment": pl.Series([None, *NEGATIVE_COMMENTS, *POSITIVE_COMMENTS], dtype=pl.String).gather(comment),
     }).filter(pl.Series(rng.random(n) < 0.86))
-    return frame.with_columns(pl.col("^ors_.*$").fill_nan(None), pl.col("comment").replace("", None))
+    return frame.with_columns(pl.col("^ors_.*$").fill_nan(None))
 
 
 def _assemble(rng, roster, appts, feedback, episodes, switches, start: date, end: date) -> DemoClinic:
-    appts = appts.join(roster.select("therapist_id", "site"), on="therapist_id").sort("scheduled_at", "appt")
-    appts = appts.with_columns(session_id=pl.format("S{}", (pl.int_range(pl.len()) + 1).cast(pl.Utf8).str.zfill(7)))
+    site = dict(zip(roster["therapist_id"], roster["site"], strict=True))
+    order = appts.select(pl.arg_sort_by("scheduled_at", "appt")).to_series()
+    appts = appts[order].with_columns(site=pl.col("therapist_id").replace_strict(site, return_dtype=pl.String),
+                                      seq=pl.int_range(1, pl.len() + 1))
+    appts = appts.with_columns(session_id=pl.format("S{}", pl.col("seq").cast(pl.Utf8).str.zfill(7)))
     sessions = appts.select("session_id", "client_id", "therapist_id", "scheduled_at", "status", "session_number",
                             "site", "service")
-    feedback = feedback.join(appts.select("appt", "session_id"), on="appt").sort("session_id")
+    # In session order (the session ids' number; as text they would sort S10000000 before S2000000).
+    feedback = feedback.join(appts.select("appt", "seq", "session_id"), on="appt").sort("seq").drop("seq")
     feedback = _with_totals(feedback.drop("appt"))
     end_dt = datetime.combine(end, datetime.min.time())
     last = appts.group_by("episode").agg(pl.col("scheduled_at").max().alias("last_at"), pl.len().alias("booked"))
@@ -352,10 +359,11 @@ def _planted_rating(session_id: str, total: float, comment: str | None) -> dict:
 def _slide(clinic: DemoClinic, therapist: str, end: date) -> pl.DataFrame:
     """One therapist's scores slide over the last eight weeks: about 4 points off the total by the end."""
     window_start = datetime.combine(end - timedelta(weeks=8), datetime.min.time())
-    when = clinic.feedback.join(clinic.sessions.select("session_id", "therapist_id", "scheduled_at"), on="session_id")
+    sliding = clinic.sessions.filter((pl.col("therapist_id") == therapist) & (pl.col("scheduled_at") >= window_start))
+    when = clinic.feedback.join(sliding.select("session_id", "scheduled_at"), on="session_id", how="left",
+                                maintain_order="left")
     progress = ((pl.col("scheduled_at") - window_start).dt.total_days() / 56).clip(0, 1)
-    drop = pl.when((pl.col("therapist_id") == therapist) & (pl.col("scheduled_at") >= window_start)).then(
-        progress * 1.1).otherwise(0.0)
+    drop = pl.when(pl.col("scheduled_at").is_not_null()).then(progress * 1.1).otherwise(0.0)
     items = ["srs_relationship", "srs_goals", "srs_approach", "srs_overall"]
     slid = when.with_columns([(pl.col(c) - drop).clip(0, 10).round(1).alias(c) for c in items])
-    return _with_totals(slid.drop("therapist_id", "scheduled_at"))
+    return _with_totals(slid.drop("scheduled_at"))

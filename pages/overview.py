@@ -5,7 +5,7 @@ import streamlit as st
 from attune import charts, overview, ruptures, settings
 from attune.formatting import period, rate
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import chart, load
 
 filters = sidebar.render()
 st.title("Overview")
@@ -27,8 +27,8 @@ for i, card in enumerate(cards):
                           delta_color=card.delta_color)
 
 st.subheader("Week by week")
-trend = load(overview.weekly, filters)
-st.plotly_chart(charts.weekly_trend(trend), width="stretch", theme=None, key="overview_trend")
+st.plotly_chart(chart(charts.weekly_trend, overview.weekly, filters), width="stretch", theme=None,
+                key="overview_trend")
 
 st.subheader("Rupture and repair")
 repairs = load(ruptures.over_time, filters, load(settings.load), st.session_state["as_of"])

@@ -14,7 +14,7 @@ WITH attended AS (
     WHERE s.status = 'attended' AND s.scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),
 rated_days AS (
-    SELECT DISTINCT client_id, therapist_id, rated_at::DATE AS day FROM ratings WHERE srs_total IS NOT NULL
+    SELECT DISTINCT client_id, therapist_id, rated_at::DATE AS day FROM rating_facts WHERE srs_total IS NOT NULL
 ),
 recent AS (
     SELECT a.client_id, a.therapist_id, a.scheduled_at, d.day IS NOT NULL AS rated

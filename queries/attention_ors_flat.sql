@@ -12,10 +12,11 @@ WITH pairs AS (
 ),
 ors AS (
     SELECT r.client_id, r.therapist_id, count(*) AS rated,
-           arg_min(round(r.ors_total, 1), r.rated_at) AS first_ors,
-           arg_max(round(r.ors_total, 1), r.rated_at) AS last_ors,
+           -- ties on rated_at (two ratings of one session time) broken by feedback_key, so the flag is stable
+           arg_min(round(r.ors_total, 1), (r.rated_at, r.feedback_key)) AS first_ors,
+           arg_max(round(r.ors_total, 1), (r.rated_at, r.feedback_key)) AS last_ors,
            max(r.rated_at) AS last_rated
-    FROM ratings r
+    FROM rating_facts r
     SEMI JOIN pairs p USING (client_id, therapist_id)
     WHERE r.ors_total IS NOT NULL AND r.rated_at < $as_of::DATE + INTERVAL 1 DAY
     GROUP BY r.client_id, r.therapist_id

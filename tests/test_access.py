@@ -17,6 +17,7 @@ CLIENT_TABLES = ("sessions", "feedback", "episodes", "switch_requests", "ratings
 UNSCOPED = {
     "data_extent": "freshness of the whole database (counts and dates only)",
     "team_therapists": "computes the scope itself",
+    "derived_source": "row and batch counts, to know when derived tables must be rebuilt (attune/derived.py)",
 }
 
 

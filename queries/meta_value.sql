@@ -1,0 +1,3 @@
+-- One setting from the meta table.
+-- Parameters: $key. Returns: value VARCHAR (no row when the key is not set).
+SELECT value FROM meta WHERE key = $key;

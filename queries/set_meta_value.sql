@@ -1,0 +1,3 @@
+-- Set one value in the meta table.
+-- Parameters: $key, $value. Returns nothing.
+INSERT OR REPLACE INTO meta VALUES ($key, $value);

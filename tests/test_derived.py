@@ -1,0 +1,123 @@
+"""Derived tables: rating_facts always holds what the ratings view would return, after every import and undo."""
+
+from datetime import date
+
+from attune import batches, db, derived, ingest
+from attune.filters import Filters
+
+SESSIONS = """
+session_id,client_id,therapist_id,scheduled_at,status,session_number,site,service
+S1,C1,T1,2025-01-06 09:00,attended,1,North,Adult
+S2,C1,T1,2025-01-13 09:00,attended,2,North,Adult
+S3,C2,T2,2025-01-14 10:00,attended,1,Riverside,Couples
+"""
+FEEDBACK = """
+session_id,srs_relationship,srs_goals,srs_approach,srs_overall
+S1,9.0,9.0,9.0,9.0
+S2,8.0,8.5,9.0,8.5
+S3,10.0,9.5,9.5,9.0
+"""
+
+
+def facts(con) -> list[tuple]:
+    return con.execute("SELECT session_id, therapist_id, rated_at, site, srs_total FROM rating_facts "
+                       "ORDER BY session_id").fetchall()
+
+
+def view(con) -> list[tuple]:
+    return con.execute("SELECT session_id, therapist_id, rated_at, site, srs_total FROM ratings "
+                       "ORDER BY session_id").fetchall()
+
+
+def test_rating_facts_follow_imports_updates_and_undo(con, write_csv):
+    assert facts(con) == []
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
+    assert [(r[0], r[4]) for r in facts(con)] == [("S1", 36.0), ("S2", 34.0), ("S3", 38.0)]
+    assert facts(con) == view(con)
+
+    # A newer sessions export moves S2 to another therapist and site: the rating moves with it.
+    moved = SESSIONS.replace("S2,C1,T1,2025-01-13 09:00,attended,2,North",
+                             "S2,C1,T2,2025-01-13 09:00,attended,2,Riverside")
+    update = ingest.import_file(con, write_csv("sessions_v2.csv", moved))
+    assert update.updated == 1
+    assert facts(con)[1][1:4:2] == ("T2", "Riverside")
+    assert facts(con) == view(con)
+
+    batches.undo_batch(con, update.batch_id)
+    assert facts(con)[1][1:4:2] == ("T1", "North")
+    assert facts(con) == view(con)
+
+
+def test_scoped_ratings_reads_the_facts_with_the_filters(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
+    params = Filters(date(2025, 1, 7), date(2025, 1, 31), therapist_ids=("T1",)).params()
+    rows = con.execute("SELECT session_id, srs_total FROM scoped_ratings($start_date, $end_date, $therapist_ids, "
+                       "$supervisors, $sites, $services, $visible)",
+                       {k: params[k] for k in ("start_date", "end_date", "therapist_ids", "supervisors", "sites",
+                                               "services", "visible")}).fetchall()
+    assert rows == [("S2", 34.0)]  # S1 is before the range, S3 is T2's
+
+
+def test_a_bump_without_new_imports_does_not_rebuild(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    assert derived.is_fresh(con)
+    assert derived.refresh(con) is False  # e.g. a review note bumped the version: nothing to rebuild
+    db.bump_data_version(con)
+    assert derived.refresh(con) is False
+    assert derived.refresh(con, force=True) is True
+
+
+def test_an_older_database_gets_its_facts_when_opened(tmp_path, write_csv):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
+    con.execute("DROP TABLE rating_facts")  # as written before rating_facts existed
+    con.close()
+    con = db.connect(path)
+    assert len(facts(con)) == 3 and facts(con) == view(con)
+    con.close()
+
+
+def test_attention_ratings_order_equals_sorting_every_rating(demo_db):
+    """seq/rev come from rating_facts.srs_seq and a count; they must equal numbering the ratings afresh."""
+    con = db.connect(demo_db)
+    for as_of in (date(2026, 11, 20), date(2026, 6, 30)):
+        fresh = con.execute("""
+            SELECT feedback_key,
+                   row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key) AS seq,
+                   row_number() OVER (PARTITION BY client_id, therapist_id
+                                      ORDER BY rated_at DESC, feedback_key DESC) AS rev
+            FROM ratings WHERE srs_total IS NOT NULL AND rated_at < $as_of::DATE + INTERVAL 1 DAY
+            ORDER BY feedback_key""", {"as_of": as_of}).fetchall()
+        stored = con.execute("SELECT feedback_key, seq, rev FROM attention_ratings($as_of) ORDER BY feedback_key",
+                             {"as_of": as_of}).fetchall()
+        assert stored == fresh and len(fresh) > 1000
+    con.close()
+
+
+def test_attention_pairs_equal_aggregating_every_pair(demo_db):
+    """Only candidate pairs are aggregated; the result must equal aggregating all of them and then filtering."""
+    con = db.connect(demo_db)
+    for as_of in (date(2026, 11, 20), date(2026, 6, 30)):
+        params = {"as_of": as_of, "days": 42.0}
+        every = con.execute("""
+            WITH booked AS (
+                SELECT client_id, therapist_id, count(*) FILTER (WHERE status = 'attended') AS n,
+                       max(scheduled_at) AS last_booked
+                FROM sessions WHERE scheduled_at < $as_of::DATE + INTERVAL 1 DAY GROUP BY ALL),
+            open_request AS (SELECT DISTINCT client_id, from_therapist_id AS therapist_id FROM switch_requests
+                             WHERE status = 'open' AND requested_at <= $as_of::DATE),
+            ended AS (SELECT client_id, therapist_id, arg_max_null(end_date, start_date) AS end_date FROM episodes
+                      WHERE start_date <= $as_of::DATE GROUP BY ALL)
+            SELECT b.client_id, b.therapist_id, b.n FROM booked b
+            LEFT JOIN ended e USING (client_id, therapist_id) LEFT JOIN open_request o USING (client_id, therapist_id)
+            WHERE ($as_of::DATE - b.last_booked::DATE <= $days AND (e.end_date IS NULL OR e.end_date > $as_of::DATE))
+               OR o.client_id IS NOT NULL
+            ORDER BY ALL""", params).fetchall()
+        pairs = con.execute("""SELECT client_id, therapist_id, sessions_attended
+            FROM attention_pairs($as_of, $days, [], [], [], [], NULL) ORDER BY ALL""", params).fetchall()
+        assert pairs == every and len(every) > 50
+    con.close()
