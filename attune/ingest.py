@@ -114,7 +114,7 @@ class ImportReport:
                   f"{self.unchanged:,} unchanged, {self.rejected:,} rejected")
         verdict = {
             "imported": f"imported as batch {self.batch_id}",
-            "unchanged": "nothing changed: every row is already in the database",
+            "unchanged": f"nothing changed: every {'valid ' if self.rejected else ''}row is already in the database",
             "rejected": "not imported: nothing was written",
         }[self.status]
         return f"{self.file_name} ({self.kind}): {verdict}. {counts}."

@@ -130,7 +130,8 @@ def mapping_editor(fid: str, spec: TableSpec, labels: tuple[str, ...], start: Ma
         target = start.get(column.name)
         index = 0 if target is None else (1 if isinstance(target, Constant) else options.index(target))
         cell = grid[i % 3]
-        label = f"{column.name}{' *' if column.required else ''}"
+        label = (f"{column.name} (if not present: {column.default_when_absent})" if column.default_when_absent
+                 else f"{column.name}{' *' if column.required else ''}")
         chosen = cell.selectbox(label, options, index=index, key=f"data_map_{fid}_{spec.kind}_{column.name}",
                                 format_func=lambda o: o if isinstance(o, str) else labels[o])
         if chosen == CONSTANT:
