@@ -184,10 +184,11 @@ def import_file(
                 cur.execute("COMMIT")
             else:
                 cur.execute("ROLLBACK")
-        except AmbiguousDatesError as exc:
+        except (AmbiguousDatesError, UnreadableFileError) as exc:
             cur.execute("ROLLBACK")
             report.status = "unreadable"
-            report.problems = [Problem(None, exc.column, exc.example, str(exc))]
+            column, value = (exc.column, exc.example) if isinstance(exc, AmbiguousDatesError) else (None, None)
+            report.problems = [Problem(None, column, value, str(exc))]
         except Exception:
             cur.execute("ROLLBACK")
             raise

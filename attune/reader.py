@@ -19,6 +19,7 @@ from charset_normalizer import from_bytes
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
+MAX_FIELD = 50 * 1024 * 1024  # Python's csv module stops at 128 KB by default
 
 
 class UnreadableFileError(ValueError):
@@ -120,18 +121,29 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, table: str = "staged")
     columns = {staged_column(i): "VARCHAR" for i in range(len(info.headers))}
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    con.execute(
-        f"""CREATE TEMP TABLE {table} AS
-        SELECT row_number() OVER () AS rec, *
-        FROM read_csv($path, header = true, columns = $columns, delim = $delim, quote = '"',
-                      escape = '"', all_varchar = true, store_rejects = true, parallel = false,
-                      strict_mode = true, null_padding = false)""",
-        {"path": str(info.path), "columns": columns, "delim": info.delimiter},
-    )
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE {table} AS
+            SELECT row_number() OVER () AS rec, *
+            FROM read_csv($path, header = true, columns = $columns, delim = $delim, quote = '"',
+                          escape = '"', all_varchar = true, store_rejects = true, parallel = false,
+                          strict_mode = true, null_padding = false)""",
+            {"path": str(info.path), "columns": columns, "delim": info.delimiter},
+        )
+    except duckdb.InvalidInputException as exc:  # damage the reader cannot even set aside as a bad line
+        raise UnreadableFileError(_damaged_message(info, str(exc))) from exc
     rejects = con.execute(
         "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
     ).fetchall()
     return [(int(line), _structural_message(kind, msg)) for line, kind, msg in rejects]
+
+
+def _damaged_message(info: FileInfo, message: str) -> str:
+    if "maximum line size" in message.lower():
+        return (f"{info.original.name} has a line longer than DuckDB reads (2 MB): it is not an export as "
+                "written by a clinic system, or it is damaged. Export it again and retry.")
+    return (f"{info.original.name} cannot be read as a table: it looks damaged (truncated, or an unclosed "
+            "quote). Export it again and retry.")
 
 
 def _structural_message(kind: str, message: str) -> str:
@@ -154,15 +166,19 @@ def record_lines(info: FileInfo, records: set[int]) -> dict[int, int]:
     if not records:
         return {}
     wanted, found = max(records), {}
+    csv.field_size_limit(MAX_FIELD)
     with info.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=info.delimiter)
         start_line, rec = 1, -1
-        for row in reader:
-            if row and any(cell.strip() for cell in row):
-                rec += 1
-                if rec in records:
-                    found[rec] = start_line
-                if rec >= wanted:
-                    break
-            start_line = reader.line_num + 1
+        try:
+            for row in reader:
+                if row and any(cell.strip() for cell in row):
+                    rec += 1
+                    if rec in records:
+                        found[rec] = start_line
+                    if rec >= wanted:
+                        break
+                start_line = reader.line_num + 1
+        except csv.Error:  # a field beyond MAX_FIELD: the remaining records keep their record numbers
+            pass
     return found

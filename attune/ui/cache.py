@@ -2,6 +2,11 @@
 
 One DuckDB connection per process; each load takes its own cursor, so concurrent sessions never share
 one. Results are cached per function, parameters and data version, so an import shows at once.
+
+A page never mixes data from before and after an import: `begin_run` (called by app.py before every
+page) pins the data version for the script run, and every load reads inside one DuckDB
+transaction whose snapshot must hold that version. When an import committed in between, the page is
+rerun from the top against the new data instead of showing half old, half new numbers.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ import streamlit as st
 from attune import db
 
 T = TypeVar("T")
+PINNED = "_attune_data_version"
+
+
+class _VersionMoved(Exception):
+    """An import committed after this run pinned its data version (never cached: it is raised)."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,8 +34,18 @@ def connection(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor on the process's connection; close it (use `with`) when done."""
-    return connection(str(db.db_path())).cursor()
+    """A fresh cursor on the process's connection; close it (use `with`) when done.
+
+    When another process holds the database (a command-line import, a second dashboard), the page says
+    so and stops instead of showing a lock traceback; it loads normally once the database is free.
+    """
+    try:
+        con = connection(str(db.db_path()))
+    except db.DatabaseBusyError as exc:
+        st.error(f"{exc} This page will work again as soon as the database is free: reload it then.",
+                 icon=":material/lock:")
+        st.stop()
+    return con.cursor()
 
 
 def data_version() -> int:
@@ -33,9 +53,27 @@ def data_version() -> int:
         return db.data_version(cur)
 
 
+def begin_run() -> int:
+    """Pin the data version every `load` in this script run reads (app.py calls it before each page).
+
+    Also where a busy database is reported: the page stops with a plain message instead of a traceback.
+    """
+    version = data_version()
+    st.session_state[PINNED] = version
+    return version
+
+
 def load(fn: Callable[..., T], *args: Any) -> T:
-    """fn(cursor, *args), cached on the function, its arguments and the current data version."""
-    return _load(f"{fn.__module__}:{fn.__qualname__}", args, data_version(), str(db.db_path()))
+    """fn(cursor, *args), cached on the function, its arguments and the run's data version."""
+    version = st.session_state.get(PINNED)
+    if version is None:
+        version = data_version()
+    try:
+        return _load(f"{fn.__module__}:{fn.__qualname__}", args, version, str(db.db_path()))
+    except _VersionMoved:
+        # New data arrived mid-run: start the page again so that all of it comes from the new version.
+        st.session_state.pop(PINNED, None)
+        st.rerun()
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -43,7 +81,14 @@ def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
     module, name = fn_path.split(":")
     fn = getattr(importlib.import_module(module), name)
     with cursor() as cur:
-        return fn(cur, *args)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if db.data_version(cur) != version:
+                raise _VersionMoved
+            result = fn(cur, *args)
+        finally:
+            cur.execute("ROLLBACK")  # read-only: nothing to keep, and the snapshot is released
+        return result
 
 
 def clear() -> None:
