@@ -17,6 +17,7 @@ CLIENT_TABLES = ("sessions", "feedback", "episodes", "switch_requests", "ratings
 UNSCOPED = {
     "data_extent": "freshness of the whole database (counts and dates only)",
     "team_therapists": "computes the scope itself",
+    "integrity_problems": "counts of broken invariants for `attune check` and backups (no rows shown)",
 }
 
 

@@ -72,7 +72,7 @@ def test_second_writer_gets_a_clear_message(tmp_path):
 SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | settings.defaults() | {
     "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "client_id": "C000501",
     "therapist_id": "T03", "action": None, "limit": 50, "teams": ["Haddad team"], "identity": "someone@example.org",
-    "name": "sessions",
+    "name": "sessions", "table_name": "sessions",
 }
 
 

@@ -64,14 +64,18 @@ def begin_run() -> int:
 
 
 def load(fn: Callable[..., T], *args: Any) -> T:
-    """fn(cursor, *args), cached on the function, its arguments and the run's data version."""
-    version = st.session_state.get(PINNED)
-    if version is None:
-        version = data_version()
+    """fn(cursor, *args), cached on the function, its arguments and the run's data version.
+
+    When the data changed since the run pinned its version (an import committed mid-run, or the pin is
+    left from an earlier run, as in a fragment), the page starts again so all of it shows the new data.
+    """
+    current = data_version()
+    version = st.session_state.get(PINNED, current)
     try:
+        if version != current:
+            raise _VersionMoved
         return _load(f"{fn.__module__}:{fn.__qualname__}", args, version, str(db.db_path()))
     except _VersionMoved:
-        # New data arrived mid-run: start the page again so that all of it comes from the new version.
         st.session_state.pop(PINNED, None)
         st.rerun()
 

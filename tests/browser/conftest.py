@@ -1,4 +1,4 @@
-"""Browser tests: one served app per run (a temporary demo database), one Chromium, a fresh context per test.
+"""Browser tests: one served app per run (a temporary demo database), Chromium, a fresh context per test.
 
 The app is started exactly as a clinic runs it (`streamlit run app.py`) on a free port, against a
 database built with the real commands (`attune demo`, `attune import`). Debian's chromium is driven by
@@ -8,7 +8,6 @@ CI=true where a missing browser fails the run. A failing test leaves a screensho
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -73,7 +72,7 @@ def served_app(tmp_path_factory) -> ServedApp:
     log = work / "server.log"
     app = server.start(database, log, extra_args=["--secrets.files", str(secrets)])
     try:
-        pages = {p.title: p.url_pathname for p in asyncio.run(stclient.pages(app.base_url))}
+        pages = {p.title: p.url_pathname for p in stclient.run(stclient.pages(app.base_url))}
         yield ServedApp(app.base_url, exports, pages)
     finally:
         app.stop()
@@ -81,8 +80,9 @@ def served_app(tmp_path_factory) -> ServedApp:
         shutil.copy(log, ARTIFACTS / "browser-server.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module (Playwright's sync API allows one at a time per thread)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 

@@ -87,7 +87,7 @@ def run_concurrency(tmp_path: Path, template: Path, sessions: int, rows: int, fi
     app = server.start(db_path, tmp_path / "server.log", launcher=LAUNCHER,
                        extra_env={"ATTUNE_TEST_CONTROL": str(control)})
     try:
-        run = asyncio.run(_drive(app.base_url, control, big, sessions, views_after=2))
+        run = stclient.run(_drive(app.base_url, control, big, sessions, views_after=2))
     finally:
         app.stop()
 

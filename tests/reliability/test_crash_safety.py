@@ -152,3 +152,81 @@ def test_many_killed_imports_soak(tmp_path, demo_db_template, figures):
     seed = int(os.environ.get("ATTUNE_CRASH_SEED", "2024"))
     kills = int(os.environ.get("ATTUNE_SOAK_KILLS", "30"))
     run_crash_test(tmp_path, demo_db_template, rows=300_000, kills=kills, seed=seed, figures=figures)
+
+
+# ---- a power cut while supervisors write the review log ----------------------------------------------
+
+REVIEWER = """
+import sys
+from attune import attention, db, settings
+cur = db.connect(sys.argv[1]).cursor()
+as_of = attention.latest_day(cur)
+pairs = attention.weekly_list(cur, as_of, settings.load(cur), include_discussed=True)
+pairs = pairs.select("client_id", "therapist_id").rows()
+print("ready", flush=True)
+done = 0
+while True:
+    for client, therapist in pairs:
+        attention.mark_discussed(cur, client, therapist, as_of=as_of, note=f"note {done}", reviewed_by="crash test")
+        done += 1
+        print(done, flush=True)
+"""
+
+
+def _reviews(path: Path) -> tuple[int, int, bool]:
+    con = db.connect(path)
+    try:
+        reviews = con.execute("SELECT count(*) FROM reviews").fetchall()[0][0]
+        return reviews, db.data_version(con), integrity.check(con.cursor()).ok
+    finally:
+        con.close()
+
+
+def run_review_power_cuts(tmp_path: Path, template: Path, cuts: int, torn_copies: int, seed: int, figures) -> None:
+    """Kill a process writing reviews, then also replay only part of its write-ahead log (a power cut loses
+    the tail that had not reached the disk): every state must be whole reviews, each with its version bump."""
+    work = tmp_path / "reviews.duckdb"
+    shutil.copy(template, work)
+    reviews0, version0, ok = _reviews(work)
+    assert ok
+    rng = random.Random(seed)
+    checked = 0
+    for _ in range(cuts):
+        writer = subprocess.Popen([sys.executable, "-c", REVIEWER, str(work)], cwd=ROOT, stdout=subprocess.PIPE,
+                                  text=True)
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.2, 2.0))
+        os.kill(writer.pid, signal.SIGKILL)
+        printed = writer.stdout.read().split()
+        writer.wait(timeout=60)
+        confirmed = int(printed[-1]) if printed else 0  # reviews the writer saw committed in this run
+        before, before_version = reviews0, version0
+        wal = work.with_name(work.name + ".wal")
+        size = wal.stat().st_size if wal.exists() else 0
+        for cut in sorted(rng.sample(range(size), min(torn_copies, size))):
+            torn = tmp_path / "torn.duckdb"
+            shutil.copy(work, torn)
+            shutil.copy(wal, torn.with_name(torn.name + ".wal"))
+            with torn.with_name(torn.name + ".wal").open("r+b") as fh:
+                fh.truncate(cut)
+            reviews, version, ok = _reviews(torn)
+            assert ok, f"a WAL cut at byte {cut} of {size} left a damaged database"
+            assert reviews - before == version - before_version, "a review without its data-version bump"
+            assert reviews - before <= confirmed + 1
+            checked += 1
+            for leftover in (torn, torn.with_name(torn.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        reviews0, version0, ok = _reviews(work)  # the whole log: every confirmed review is there
+        assert ok and reviews0 - before in (confirmed, confirmed + 1)
+        assert version0 - before_version == reviews0 - before
+    figures(review_writer_kills=cuts, kills_survived=cuts, torn_wal_copies_checked=checked,
+            reviews_written=reviews0, seed=seed)
+
+
+def test_power_cut_while_writing_reviews(tmp_path, demo_db_template, figures):
+    run_review_power_cuts(tmp_path, demo_db_template, cuts=1, torn_copies=5, seed=3, figures=figures)
+
+
+@pytest.mark.soak
+def test_power_cuts_while_writing_reviews_soak(tmp_path, demo_db_template, figures):
+    run_review_power_cuts(tmp_path, demo_db_template, cuts=10, torn_copies=10, seed=5, figures=figures)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 
 import websockets
@@ -124,3 +126,25 @@ async def pages(base_url: str) -> list[NavPage]:
     async with Session(base_url) as session:
         view = await session.view()
     return view.navigation
+
+
+def run(coroutine: Coroutine):
+    """Run a coroutine to completion on a fresh event loop in its own thread.
+
+    Playwright's sync API keeps an event loop running in the test thread while a browser is open, so
+    `asyncio.run` cannot be called there; a thread of its own works whatever the caller is doing.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="stclient")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
