@@ -7,7 +7,7 @@ drive them.
 
 import streamlit as st
 
-from attune.ui import navigation
+from attune.ui import cache, navigation
 
 st.set_page_config(page_title="Attune", page_icon=":material/handshake:", layout="wide")
 
@@ -29,4 +29,5 @@ PAGES = [
 
 page = st.navigation(PAGES)
 navigation.mark_ready(PAGES)
+cache.begin_run()  # the whole run reads one data version: never half old, half new numbers during an import
 page.run()

@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import access, attention, batches, db, demo, ingest, profiles, ruptures, settings
+from attune import access, attention, backup, batches, db, demo, ingest, integrity, profiles, ruptures, settings
 from attune.reader import peek_headers
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -83,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     p_users.add_argument("--therapist-id")
     _db_arg(p_users)
     p_users.set_defaults(func=_users)
+
+    p_backup = sub.add_parser("backup", help="write a consistent, verified copy of the database")
+    _db_arg(p_backup)
+    p_backup.add_argument("--out", type=Path, required=True, help="the backup file to write (replaced atomically)")
+    p_backup.set_defaults(func=_backup)
+
+    p_check = sub.add_parser("check", help="read every table and check the database's invariants")
+    _db_arg(p_check)
+    p_check.set_defaults(func=_check)
 
     args = parser.parse_args(argv)
     try:
@@ -296,6 +305,31 @@ def _flags(args) -> int:
         print(attention.as_text(listed, as_of, active))
     con.close()
     return 0
+
+
+def _backup(args) -> int:
+    con = db.connect(args.db)
+    try:
+        result = backup.backup(con, args.out)
+    except backup.BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(f"Backed up {result.tables} tables ({result.rows:,} rows, data version {result.data_version}) "
+          f"to {result.path}.")
+    return 0
+
+
+def _check(args) -> int:
+    con = db.connect(args.db)
+    report = integrity.check(con.cursor())
+    con.close()
+    print(f"Read {len(report.checksums)} tables, {report.rows:,} rows.")
+    for problem in report.problems:
+        print(f"  problem: {problem}")
+    print("The database is healthy." if report.ok else "The database has problems (listed above).")
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

@@ -49,8 +49,9 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusyError(
-                f"The database {target} is open in another Attune process (the dashboard or an import). "
-                "Wait for that import to finish, or stop the other process, then try again."
+                f"The database {target} is open in another Attune process (the dashboard or an import); "
+                "only one process can use it at a time. While the dashboard is running, import on its Data "
+                "page; otherwise wait for the other import to finish, or stop the other process, and try again."
             ) from exc
         raise
     if not read_only:

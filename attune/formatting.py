@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
 def rate(numerator: int | None, denominator: int | None) -> str:
@@ -34,3 +37,11 @@ def period(start: date, end: date) -> str:
     days = (end - start).days + 1
     span = f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
     return f"{start.isoformat()} to {end.isoformat()} ({span})"
+
+
+def plain(text: str) -> str:
+    """Text from outside (a link, a file) shown through Markdown exactly as written, on one line.
+
+    Without this a link's `![x](https://elsewhere/pixel.png)` would make the browser fetch that URL.
+    """
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))

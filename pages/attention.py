@@ -5,7 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from attune import access, attention, charts, ruptures, settings, themes
-from attune.formatting import day, rate
+from attune.formatting import day, plain, rate
 from attune.ui import sidebar
 from attune.ui.access import require
 from attune.ui.cache import cursor, load
@@ -85,14 +85,14 @@ raised = load(attention.client_flags, client, as_of, values, filters.visible_the
 for flag in raised.iter_rows(named=True):
     st.markdown(f"- {flag['reason']} *({attention.SEVERITY[flag['severity']]})*")
 if raised.is_empty():
-    st.caption(f"No flags for {client} as of {day(as_of)}.")
+    st.caption(f"No flags for {plain(client)} as of {day(as_of)}.")
 
 history = load(attention.client_sessions, client, as_of, filters.visible_therapists)
 history = history if viewer.sees_comments else history.drop("comment")
 switches = load(attention.client_switches, client, as_of, filters.visible_therapists)
 broken = load(ruptures.for_client, client, as_of, values, filters.visible_therapists)
 if history.is_empty():
-    st.info(f"No sessions or ratings for client {client} up to {day(as_of)} (or none you may see).")
+    st.info(f"No sessions or ratings for client {plain(client)} up to {day(as_of)} (or none you may see).")
 else:
     st.plotly_chart(charts.client_timeline(history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
                                            values["ors_cutoff"], as_of, broken), width="stretch", theme=None,
@@ -121,7 +121,7 @@ else:
     show_table(log, f"client-{client}-reviews", None, key="attention_reviews")
 
 if rows.is_empty():
-    st.caption(f"{client} is not on this week's list, so there is nothing to mark as discussed.")
+    st.caption(f"{plain(client)} is not on this week's list, so there is nothing to mark as discussed.")
     st.stop()
 names = dict(zip(rows["therapist_id"], rows["therapist_name"], strict=True))
 if not viewer.local:

@@ -2,6 +2,11 @@
 
 One DuckDB connection per process; each load takes its own cursor, so concurrent sessions never share
 one. Results are cached per function, parameters and data version, so an import shows at once.
+
+A page never mixes data from before and after an import: `begin_run` (called by app.py before every
+page) pins the data version for the script run, and every load reads inside one DuckDB
+transaction whose snapshot must hold that version. When an import committed in between, the page is
+rerun from the top against the new data instead of showing half old, half new numbers.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ import streamlit as st
 from attune import db
 
 T = TypeVar("T")
+PINNED = "_attune_data_version"
+
+
+class _VersionMoved(Exception):
+    """An import committed after this run pinned its data version (never cached: it is raised)."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,8 +34,18 @@ def connection(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor on the process's connection; close it (use `with`) when done."""
-    return connection(str(db.db_path())).cursor()
+    """A fresh cursor on the process's connection; close it (use `with`) when done.
+
+    When another process holds the database (a command-line import, a second dashboard), the page says
+    so and stops instead of showing a lock traceback; it loads normally once the database is free.
+    """
+    try:
+        con = connection(str(db.db_path()))
+    except db.DatabaseBusyError as exc:
+        st.error(f"{exc} This page will work again as soon as the database is free: reload it then.",
+                 icon=":material/lock:")
+        st.stop()
+    return con.cursor()
 
 
 def data_version() -> int:
@@ -33,15 +53,37 @@ def data_version() -> int:
         return db.data_version(cur)
 
 
+def begin_run() -> int:
+    """Pin the data version every `load` in this script run reads (app.py calls it before each page).
+
+    Also where a busy database is reported: the page stops with a plain message instead of a traceback.
+    """
+    version = data_version()
+    st.session_state[PINNED] = version
+    return version
+
+
+def _run_version() -> int:
+    """The data version this run pinned; when an import committed since, the page starts again."""
+    current = data_version()
+    if st.session_state.get(PINNED, current) != current:
+        st.session_state.pop(PINNED, None)
+        st.rerun()
+    return current
+
+
 def load(fn: Callable[..., T], *args: Any) -> T:
-    """fn(cursor, *args), cached on the function, its arguments and the current data version."""
-    return _load(_name(fn), args, data_version(), str(db.db_path()))
+    """fn(cursor, *args), cached on the function, its arguments and the run's data version.
 
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
-    with cursor() as cur:
-        return _resolve(fn_path)(cur, *args)
+    When the data changed since the run pinned its version (an import committed mid-run, or the pin is
+    left from an earlier run, as in a fragment), the page starts again so all of it shows the new data.
+    """
+    version = _run_version()
+    try:
+        return _load(_name(fn), args, version, str(db.db_path()))
+    except _VersionMoved:
+        st.session_state.pop(PINNED, None)
+        st.rerun()
 
 
 def chart(build: Callable[..., Any], fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
@@ -51,8 +93,12 @@ def chart(build: Callable[..., Any], fn: Callable[..., Any], *args: Any, **optio
     two-panel chart, more than the query behind it), so a warm rerun reuses the built figure. The figure
     is shared between sessions: pass it to st.plotly_chart as it is, never modify it.
     """
-    return _chart(_name(build), _name(fn), args, tuple(sorted(options.items())), data_version(),
-                  str(db.db_path()))
+    version = _run_version()
+    try:
+        return _chart(_name(build), _name(fn), args, tuple(sorted(options.items())), version, str(db.db_path()))
+    except _VersionMoved:
+        st.session_state.pop(PINNED, None)
+        st.rerun()
 
 
 def _name(fn: Callable[..., Any]) -> str:
@@ -62,6 +108,19 @@ def _name(fn: Callable[..., Any]) -> str:
 def _resolve(path: str) -> Callable[..., Any]:
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
+    with cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if db.data_version(cur) != version:
+                raise _VersionMoved
+            result = _resolve(fn_path)(cur, *args)
+        finally:
+            cur.execute("ROLLBACK")  # read-only: nothing to keep, and the snapshot is released
+        return result
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)

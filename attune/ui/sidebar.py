@@ -13,7 +13,7 @@ import streamlit as st
 
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
-from attune.formatting import day
+from attune.formatting import day, plain
 from attune.ui import access, navigation
 from attune.ui.cache import load
 
@@ -71,7 +71,7 @@ def render() -> Filters:
     selection = _widgets(choices, options, as_of, first)
     st.session_state[SELECTION] = selection
     for notice in st.session_state.get("flt_notices", []):
-        st.sidebar.caption(f"⚠️ {notice}")
+        st.sidebar.caption(f"⚠️ {plain(notice)}")
     _write_url(filters.to_query(selection))
     st.session_state["filters"] = selection.filters(visible)
     st.session_state["as_of"] = as_of

@@ -1,0 +1,45 @@
+"""Driving the app in Chromium: wait for a run to finish, open a page, read what it shows."""
+
+from __future__ import annotations
+
+APP_READY = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+# Installed in every page (context.add_init_script): when the DOM last changed. On a busy machine the browser
+# can still be drawing the elements of a run the server has already finished.
+WATCH_MUTATIONS = """
+window.__attuneChanged = performance.now();
+new MutationObserver(() => { window.__attuneChanged = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+SETTLED = """quiet => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && performance.now() - (window.__attuneChanged || 0) > quiet;
+}"""
+
+
+def wait_for_app(tab, timeout: float = 90, quiet_ms: int = 1500) -> None:
+    """Wait until the app's script has finished (state notRunning) and the page has stopped changing."""
+    tab.wait_for_selector(APP_READY, timeout=timeout * 1000)
+    tab.wait_for_function(SETTLED, arg=quiet_ms, timeout=timeout * 1000, polling=100)
+
+
+def open_page(tab, url: str) -> None:
+    tab.goto(url)
+    wait_for_app(tab)
+
+
+def wait_for_elements(tab, testid: str, at_least: int, timeout: float = 60) -> None:
+    """Wait until the page shows `at_least` elements with this data-testid (the browser may lag the server)."""
+    tab.wait_for_function("([id, n]) => document.querySelectorAll(`[data-testid='${id}']`).length >= n",
+                          arg=[testid, at_least], timeout=timeout * 1000, polling=100)
+
+
+def metrics(tab, at_least: int = 0) -> dict[str, str]:
+    """The st.metric cards on the page (after waiting for `at_least` of them): label -> value as shown."""
+    if at_least:
+        wait_for_elements(tab, "stMetric", at_least)
+    cards = tab.locator('[data-testid="stMetric"]')
+    return {cards.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip():
+            cards.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+            for i in range(cards.count())}
