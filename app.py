@@ -27,7 +27,7 @@ PAGES = [
     st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # every page listed: the nav would otherwise fold after ten
 navigation.mark_ready(PAGES)
 cache.begin_run()  # the whole run reads one data version: never half old, half new numbers during an import
 page.run()

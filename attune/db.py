@@ -81,10 +81,15 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the database's version, each in its own transaction."""
-    current = schema_version(con)
+    """Apply every migration the database has not recorded yet, in order, each in its own transaction.
+
+    Compared by the set of applied versions, not the highest one: a migration numbered below one already
+    applied (branches that landed out of order) is still applied.
+    """
+    schema_version(con)
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for version, path in migrations():
-        if version <= current:
+        if version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -96,8 +101,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = version
-    return current
+    return schema_version(con)
 
 
 @cache
