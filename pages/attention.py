@@ -53,7 +53,7 @@ if listed.is_empty():
     st.success("Nothing needs attention for these filters." if pending.is_empty() or not kinds
                else "No relationship has the chosen kinds of flag.")
 else:
-    show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list",
+    show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list", aggregate=False,
                on_select="rerun", selection_mode="single-row", column_config={
                    "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
                    "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
@@ -106,11 +106,11 @@ else:
                    column_config={"SRS": st.column_config.NumberColumn(format="%.1f"),
                                   "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     with st.expander(f"Sessions ({history.height})"):
-        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", column_config={
+        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", aggregate=False, column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
     if not switches.is_empty():
         st.markdown("**Requests to change therapist**")
-        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", column_config={
+        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", aggregate=False, column_config={
             "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
 
 st.markdown("**Review log**")
@@ -118,7 +118,7 @@ log = load(attention.client_reviews, client, filters.visible_therapists)
 if log.is_empty():
     st.caption("Not discussed yet.")
 else:
-    show_table(log, f"client-{client}-reviews", None, key="attention_reviews")
+    show_table(log, f"client-{client}-reviews", None, key="attention_reviews", aggregate=False)
 
 if rows.is_empty():
     st.caption(f"{plain(client)} is not on this week's list, so there is nothing to mark as discussed.")

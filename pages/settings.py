@@ -79,6 +79,6 @@ shown = pl.DataFrame({
 show_table(shown, "settings-preview", filters, key="settings_preview")
 
 with st.expander("Where the defaults come from"):
-    show_table(settings.describe(), "settings-defaults", None, key="settings_defaults",
+    show_table(settings.describe(), "settings-defaults", None, key="settings_defaults", aggregate=False,
                column_config={"Meaning": st.column_config.TextColumn(width="large"),
                               "Source": st.column_config.TextColumn(width="large")})
