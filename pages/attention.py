@@ -106,11 +106,13 @@ else:
                    column_config={"SRS": st.column_config.NumberColumn(format="%.1f"),
                                   "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     with st.expander(f"Sessions ({history.height})"):
-        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", aggregate=False, column_config={
+        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", aggregate=False,
+                   column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
     if not switches.is_empty():
         st.markdown("**Requests to change therapist**")
-        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", aggregate=False, column_config={
+        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", aggregate=False,
+                   column_config={
             "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
 
 st.markdown("**Review log**")
