@@ -207,3 +207,20 @@ def normalise_header(header: str) -> str:
 
 def normalise_word(value: str) -> str:
     return re.sub(r"\s+", " ", value.strip().lower())
+
+
+# Headers that name a person directly. Attune keeps pseudonymous ids only: such columns are never stored,
+# and the import says which were left out.
+DIRECT_IDENTIFIERS = frozenset({
+    "name", "first_name", "firstname", "last_name", "lastname", "surname", "full_name", "client_name",
+    "patient_name", "forename", "email", "email_address", "e_mail", "phone", "phone_number", "mobile",
+    "telephone", "tel", "address", "street", "address_line_1", "postcode", "post_code", "zip", "zip_code",
+    "dob", "date_of_birth", "birth_date", "birthdate", "nhs_number", "ssn", "social_security_number",
+})
+
+
+def direct_identifier_headers(headers: tuple[str, ...] | list[str], mapped: set[int]) -> list[str]:
+    """Headers that look like a person's name, contact details or birth date and are not mapped to a
+    canonical column (a roster's therapist `name` is mapped, so it is kept)."""
+    return [h.strip() for i, h in enumerate(headers)
+            if i not in mapped and normalise_header(h) in DIRECT_IDENTIFIERS]

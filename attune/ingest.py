@@ -30,6 +30,7 @@ from attune.contract import (
     Mapping,
     TableSpec,
     ValueMap,
+    direct_identifier_headers,
     normalise_header,
     normalise_word,
 )
@@ -235,6 +236,11 @@ def import_file(
             report.problem_count = len(absent)
             report.status = "unreadable"
             return report
+        identifiers = direct_identifier_headers(info.headers, {t for t in mapping.values() if isinstance(t, int)})
+        if identifiers:
+            report.notes.append(f"Left out {len(identifiers)} column(s) that identify people directly ("
+                                f"{', '.join(identifiers)}): Attune keeps pseudonymous ids only, never names, "
+                                "contact details or birth dates.")
         for column in spec.columns:
             if column.default_when_absent and column.name not in mapping:
                 mapping[column.name] = Constant(column.default_when_absent)

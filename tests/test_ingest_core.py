@@ -184,3 +184,15 @@ def test_cli_import_json_and_exit_codes(tmp_path, demo_exports, write_csv):
     assert [p["line"] for p in problems if p["column"] == "scheduled_at"] == [5]
     unreadable = run_cli("import", str(write_csv("e.csv", b"")), "--db", str(target))
     assert unreadable.returncode == 2
+
+
+def test_direct_identifiers_are_left_out_with_a_warning(con, write_csv):
+    text = ("session_id,client_id,Client Name,therapist_id,scheduled_at,status,Email,DOB\n"
+            "S1,C1,Jane Doe,T1,2025-01-06 09:00,attended,jane@example.org,1980-02-03\n")
+    report = ingest.import_file(con, write_csv("with_names.csv", text.encode()))
+    assert report.status == "imported"
+    assert any("Client Name, Email, DOB" in note and "pseudonymous ids only" in note for note in report.notes)
+    stored = str(con.execute("SELECT * FROM sessions").fetchall())
+    assert "Jane" not in stored and "jane@example.org" not in stored and "1980" not in stored
+    roster = ingest.import_file(con, write_csv("roster.csv", "therapist_id,name\nT1,Ann Lee\n"))
+    assert not any("identify people" in note for note in roster.notes)
