@@ -12,14 +12,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from attune import db
 from tests.support import server, stclient
 from tests.support.browser import WATCH_MUTATIONS
+from tests.support.server import ATTUNE_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -55,7 +56,7 @@ def _require_browser() -> None:
 
 
 def _attune(*args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "attune.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run([*ATTUNE_CLI, *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, f"attune {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
@@ -67,6 +68,10 @@ def served_app(tmp_path_factory) -> ServedApp:
     exports, database = work / "demo", work / "attune.duckdb"
     _attune("demo", "--out", str(exports))
     _attune("import", *sorted(str(p) for p in exports.glob("*.csv")), "--db", str(database))
+    con = db.connect(database)
+    sessions = con.execute("SELECT count(*) FROM sessions").fetchall()[0][0]
+    con.close()
+    assert sessions > 0, "attune import reported success but imported no sessions"
     secrets = work / "secrets.toml"  # no [auth]: local mode, whatever the developer's own secrets say
     secrets.write_text("")
     log = work / "server.log"

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlparse
 import polars as pl
 import pytest
 
-from tests.support.browser import metrics, open_page, wait_for_app, wait_for_elements
+from tests.support.browser import chart_traces, metrics, open_page, wait_for_app, wait_for_elements
 from tests.support.pages import registered_pages
 
 pytestmark = pytest.mark.browser
@@ -62,9 +62,8 @@ def test_page_renders_with_its_numbers_and_charts(served_app, page, registered):
     assert sum(present.values()) > 0, f"{registered.title} shows nothing but its title"
     for label, value in metrics(page).items():
         assert NUMBER.search(value), f"{registered.title}: metric {label!r} shows {value!r}"
-    charts = main.locator('[data-testid="stPlotlyChart"]')
-    for i in range(charts.count()):
-        assert charts.nth(i).locator("g.trace").count() > 0, f"{registered.title}: chart {i + 1} is empty"
+    for i, traces in enumerate(chart_traces(page)):
+        assert traces > 0, f"{registered.title}: chart {i + 1} has no data"
 
 
 def test_overview_numbers_match_the_exports(served_app, page):

@@ -24,6 +24,7 @@ import pytest
 
 from attune import db, integrity
 from tests.support.bigfile import write_sessions
+from tests.support.server import ATTUNE_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 # The importer's progress lines and the phase each one starts: reading the file into a staging table,
@@ -53,7 +54,7 @@ class _Import:
 
     def __init__(self, csv: Path, database: Path):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "attune.cli", "import", str(csv), "--db", str(database)],
+            [*ATTUNE_CLI, "import", str(csv), "--db", str(database)],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines: list[tuple[float, str]] = []
         self.seen = {word: threading.Event() for word in PHASE_MARKS}
@@ -73,10 +74,10 @@ class _Import:
     def phase(self) -> str:
         if self.process.poll() is not None:
             return "finished"
-        last = self.lines[-1][1] if self.lines else ""
-        for word in reversed(PHASE_MARKS):
-            if word in last:
-                return PHASE_MARKS[word]
+        for _, line in reversed(self.lines):
+            for word, phase in PHASE_MARKS.items():
+                if word in line:
+                    return phase
         return "starting"
 
     def wait_for(self, word: str) -> float:

@@ -19,6 +19,7 @@ import pytest
 from attune import backup, db, ingest, integrity
 from tests.conftest import app_test
 from tests.support.bigfile import write_sessions
+from tests.support.server import ATTUNE_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD = "import sys, time; from attune import db; con = db.connect(sys.argv[1]); print('holding', flush=True); " \
@@ -37,7 +38,7 @@ def held(demo_db):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "attune.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([*ATTUNE_CLI, *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
 
 

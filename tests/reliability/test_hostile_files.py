@@ -327,3 +327,30 @@ def test_any_link_gives_a_valid_selection(query):
     assert all(isinstance(n, str) and len(n) < 2000 for n in notices)
     again, more = filters.parse_query(filters.to_query(selection), CHOICES, AS_OF, FIRST)
     assert again == selection and more == []  # the link the app writes back reproduces the view
+
+
+@pytest.mark.parametrize("value", ["99999999999", "1e309", "-1e309", "inf", "-inf", "9" * 400, "1e-400"])
+def test_numbers_out_of_range_are_rejected_rows_not_errors(empty_template, tmp_path, value):
+    """The cases the generator above reaches only sometimes, always checked: every number column."""
+    files = {
+        "sessions.csv": f"session_id,client_id,therapist_id,scheduled_at,status,session_number\n"
+                        f"S1,C1,T1,2025-01-01 10:00,attended,{value}\n",
+        "feedback.csv": f"session_id,srs_relationship,srs_goals,srs_approach,srs_overall,ors_total\n"
+                        f"S1,{value},5,5,5,{value}\n",
+    }
+    database = tmp_path / "numbers.duckdb"
+    shutil.copy(empty_template, database)
+    con = db.connect(database)
+    try:
+        for name, text in files.items():
+            path = tmp_path / name
+            path.write_text(text)
+            before = integrity.table_checksums(con)
+            report = ingest.import_file(con, path)
+            if report.status == "imported":  # a tiny positive number may round to 0: then it is a valid score
+                assert value == "1e-400" and report.inserted == 1, (name, report.summary)
+                continue
+            assert report.status == "rejected" and report.rejected == 1, (name, report.summary)
+            assert integrity.table_checksums(con) == before
+    finally:
+        con.close()

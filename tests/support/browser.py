@@ -43,3 +43,17 @@ def metrics(tab, at_least: int = 0) -> dict[str, str]:
     return {cards.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip():
             cards.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
             for i in range(cards.count())}
+
+
+CHART_TRACES = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
+  .map(chart => {
+    const plot = chart.querySelector('.js-plotly-plot');
+    if (!plot || !plot.data) return -1;
+    return plot.data.filter(t => ['x', 'y', 'z', 'values', 'r'].some(k => t[k] && t[k].length)).length;
+})"""
+
+
+def chart_traces(tab, timeout: float = 60) -> list[int]:
+    """For each Plotly chart in the page body, how many traces with data it drew (after it has drawn)."""
+    tab.wait_for_function(f"() => ({CHART_TRACES})().every(n => n >= 0)", timeout=timeout * 1000, polling=200)
+    return tab.evaluate(CHART_TRACES)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The `attune` command, run with this interpreter (independent of `python -m` support in attune/cli.py).
+ATTUNE_CLI = [sys.executable, "-c", "import sys; from attune.cli import main; sys.exit(main())"]
 STREAMLIT_FLAGS = ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
                    "false", "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
 
