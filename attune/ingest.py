@@ -487,7 +487,7 @@ def _typed_expr(column: Column, raw: str, plan: DatePlan | None, params: dict) -
     if column.type == "text":
         return raw
     if column.type == "int":
-        return f"CASE WHEN n_{column.name} = round(n_{column.name}) THEN n_{column.name}::INTEGER END"
+        return f"CASE WHEN n_{column.name} = round(n_{column.name}) THEN TRY_CAST(n_{column.name} AS INTEGER) END"
     if column.type == "real":
         return f"n_{column.name}"
     if column.type in ("timestamp", "date"):
