@@ -62,6 +62,9 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "
         ).fetchall()[0][0]
         cur.execute(f"DELETE FROM {table}_history WHERE replaced_by_batch = $b", {"b": batch_id})
         db.execute(cur, "mark_batch_undone", {"batch_id": batch_id, "undone_by": undone_by})
+        db.execute(cur, "record_audit", {"actor": undone_by, "role": None, "action": "undo",
+                                         "detail": f"batch {batch_id}: removed {removed - restored:,} rows, "
+                                                   f"restored {restored:,}"})
         db.bump_data_version(cur)
         cur.execute("COMMIT")
     except Exception:

@@ -146,11 +146,6 @@ def _import(args) -> int:
         reports.append(ingest.import_file(con, path, kind=args.kind, date_format=args.date_format,
                                           keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
                                           sheet=args.sheet, profile=profile, rejects_dir=args.rejects))
-    for report in reports:
-        if report.batch_id is not None:
-            access.record(con, None, "import", f"batch {report.batch_id}: {report.file_name} ({report.kind}), "
-                                               f"{report.inserted:,} new, {report.updated:,} updated, "
-                                               f"{report.rejected:,} rejected")
     con.close()
     code = exit_code(reports)
     if args.json:
@@ -208,8 +203,6 @@ def _undo(args) -> int:
     except batches.UndoError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    access.record(con, None, "undo", f"batch {args.batch_id}: removed {result['removed']:,} rows, restored "
-                                     f"{result['restored']:,}")
     print(f"Undid batch {result['batch_id']}: removed {result['removed']:,} rows, restored {result['restored']:,}.")
     return 0
 

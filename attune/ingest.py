@@ -668,6 +668,10 @@ def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, re
         "imported_by": imported_by, "rows_read": report.rows_read, "inserted": inserted, "updated": updated,
         "unchanged": unchanged, "rejected": report.rejected, "notes": " ".join(report.notes) or None,
     })
+    db.execute(cur, "record_audit", {  # in the import's own transaction: both land, or neither
+        "actor": imported_by, "role": None, "action": "import",
+        "detail": f"batch {batch_id}: {name} ({spec.kind}), {inserted:,} new, {updated:,} updated, "
+                  f"{report.rejected:,} rejected"})
     db.bump_data_version(cur)
     report.batch_id = batch_id
     return inserted, updated, unchanged

@@ -196,3 +196,14 @@ def test_direct_identifiers_are_left_out_with_a_warning(con, write_csv):
     assert "Jane" not in stored and "jane@example.org" not in stored and "1980" not in stored
     roster = ingest.import_file(con, write_csv("roster.csv", "therapist_id,name\nT1,Ann Lee\n"))
     assert not any("identify people" in note for note in roster.notes)
+
+
+def test_imports_and_undos_are_audited_in_their_own_transaction(con, write_csv):
+    report = ingest.import_file(con, write_csv("s.csv", SESSIONS), imported_by="ana@clinic.org")
+    batches.undo_batch(con, report.batch_id, undone_by="ana@clinic.org")
+    events = con.execute('SELECT actor, action, detail FROM audit_log ORDER BY event_id').fetchall()
+    assert [(a, b) for a, b, _ in events] == [("ana@clinic.org", "import"), ("ana@clinic.org", "undo")]
+    assert "3 new" in events[0][2]
+    rejected = ingest.import_file(con, write_csv("bad.csv", SESSIONS + "S9,C1,T1,soon,attended,1,North,Adult\n"))
+    assert rejected.status == "rejected"
+    assert con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == 2  # nothing written, nothing logged

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from attune import access, batches, db, ingest, profiles, upload
+from attune import batches, db, ingest, profiles, upload
 from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
 from attune.ingest import DATE_FORMAT_LABELS
 from attune.reader import save_upload
@@ -40,11 +40,6 @@ def current_user() -> str:
     """Who is importing, for the import history: the signed-in viewer (or the local user)."""
     viewer = st.session_state.get("viewer")
     return viewer.identity if viewer is not None else "app"
-
-
-def audit(action: str, detail: str) -> None:
-    with cache.cursor() as cur:
-        access.record(cur, st.session_state.get("viewer"), action, detail)
 
 
 def saved_uploads(files) -> list[tuple[str, Path]]:
@@ -223,9 +218,6 @@ def run_imports(plans: list[upload.ImportPlan], keep_valid: bool, rejects_dir: P
                                     rejects_dir=rejects_dir)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         results.append({"report": report, "rejects": rejects})
-        if report.batch_id is not None:
-            audit("import", f"batch {report.batch_id}: {report.file_name} ({report.kind}), {report.inserted:,} new, "
-                            f"{report.updated:,} updated, {report.rejected:,} rejected")
     bar.progress(1.0, text="Done.")
     return results
 
@@ -279,7 +271,6 @@ def _confirm_undo(batch_id: int) -> None:
         except batches.UndoError as exc:
             st.session_state["data_undo_message"] = ("error", str(exc))
         else:
-            audit("undo", f"batch {batch_id}: removed {result['removed']:,} rows, restored {result['restored']:,}")
             st.session_state["data_undo_message"] = ("success", f"Undid batch {batch_id}: removed "
                                                                 f"{result['removed']:,} rows, restored "
                                                                 f"{result['restored']:,}.")
