@@ -38,15 +38,16 @@ def _state(path: Path) -> tuple[integrity.IntegrityReport, dict]:
     try:
         report = integrity.check(con.cursor())
         batches = con.sql("SELECT * EXCLUDE (imported_at) FROM import_batches ORDER BY batch_id").fetchall()
+        audit = con.sql('SELECT * EXCLUDE ("at") FROM audit_log ORDER BY event_id').fetchall()
     finally:
         con.close()
-    return report, {"batches": batches}
+    return report, {"batches": batches, "audit": audit}
 
 
 def _comparable(report: integrity.IntegrityReport, extra: dict) -> tuple:
-    """Every table's checksum, with the import time (which differs between runs) left out."""
-    sums = {t: v for t, v in report.checksums.items() if t != "import_batches"}
-    return tuple(sorted(sums.items())), tuple(extra["batches"])
+    """Every table's checksum, with the import and audit times (which differ between runs) left out."""
+    sums = {t: v for t, v in report.checksums.items() if t not in ("import_batches", "audit_log")}
+    return tuple(sorted(sums.items())), tuple(extra["batches"]), tuple(extra["audit"])
 
 
 class _Import:
