@@ -160,7 +160,9 @@ def measure_all(database: Path, therapist: str, runs: int, timeout: float = 600)
         results[page["path"]] = {"title": page["title"], "url_path": page["url_path"], "default": page["default"],
                                  "filters": {}}
         for label, query in (("default", {}), ("one_therapist", {"therapist": therapist})):
+            began = time.perf_counter()
             results[page["path"]]["filters"][label] = measure_page(page, query, runs, timeout)
+            print(f"  {page['path']} {label}: {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
             _clear_caches()
     return results
 

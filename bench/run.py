@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -54,10 +55,23 @@ def _environment() -> dict[str, str]:
 
 
 def _child_json(args: list[str], env: dict[str, str]) -> Any:
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    """Run `python -m ARGS`, its progress lines passed through to stderr, and parse the JSON it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    tail: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    out = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    for line in proc.stderr:
+        tail = (tail + [line])[-50:]
+        if line.startswith("  pages/"):
+            print(line, end="", file=sys.stderr, flush=True)
+    proc.wait()
+    reader.join()
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout)
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {''.join(tail)[-3000:]}")
+    return json.loads(out[0])
 
 
 def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool) -> dict[str, Any]:
