@@ -161,7 +161,10 @@ def measure_all(database: Path, therapist: str, runs: int, timeout: float = 600)
                                  "filters": {}}
         for label, query in (("default", {}), ("one_therapist", {"therapist": therapist})):
             began = time.perf_counter()
-            results[page["path"]]["filters"][label] = measure_page(page, query, runs, timeout)
+            try:
+                results[page["path"]]["filters"][label] = measure_page(page, query, runs, timeout)
+            except Exception as exc:  # e.g. a run longer than the timeout: recorded, the other pages still run
+                results[page["path"]]["filters"][label] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             print(f"  {page['path']} {label}: {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
             _clear_caches()
     return results

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,9 @@ def _child_json(args: list[str], env: dict[str, str]) -> Any:
     return json.loads(out[0])
 
 
-def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool) -> dict[str, Any]:
+def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool,
+                 save: Callable[[dict[str, Any]], None] = lambda _r: None) -> dict[str, Any]:
+    """Every measurement at one size; `save` is called with the partial result after the slow phases."""
     exports, database = workdir / f"exports_{sessions}", workdir / f"attune_{sessions}.duckdb"
     result: dict[str, Any] = {"sessions_requested": sessions, "months": months_for(sessions)}
     log = _logger(sessions)
@@ -100,6 +103,7 @@ def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool) -> 
     log("importing (attune import, raw DuckDB, pandas)")
     result["import"] = baselines.measure_import(exports, database, schemas, workdir, env)
     result["database_bytes"] = database.stat().st_size
+    save(result)
 
     log("aggregates: Attune's query vs a pandas notebook")
     result["aggregates"] = baselines.compare_aggregates(exports, database, runs)
@@ -109,12 +113,16 @@ def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool) -> 
     result["one_therapist"] = therapist
     result["pages"] = _child_json(["bench.pages", "--db", str(database), "--therapist", therapist,
                                    "--runs", str(runs)], env)
+    save(result)
 
     if skip_served:
         result["served"] = {"skipped": "--skip-served"}
     else:
         log("serving the app to headless Chromium (cold start, memory, bytes)")
-        result["served"] = measure_served(database, discover_pages(), therapist, env)
+        try:
+            result["served"] = measure_served(database, discover_pages(), therapist, env)
+        except Exception as exc:  # keep every other figure of this size
+            result["served"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"[:500]}
     return result
 
 
@@ -156,19 +164,20 @@ def page_summary(pages: dict[str, Any]) -> dict[str, Any]:
     """The worst page for each measure, across both filter settings."""
     summary: dict[str, Any] = {}
     for phase in ("cold", "warm"):
-        runs = [(f[phase], path, label) for path, p in pages.items() for label, f in p["filters"].items()]
+        runs = [(f[phase], path, label) for path, p in pages.items() for label, f in p["filters"].items()
+                if phase in f]
         if not runs:
             summary[phase] = {}
             continue
         worst, path, label = max(runs, key=lambda r: r[0]["median_ms"])
         summary[phase] = {"worst_median_ms": worst["median_ms"], "worst_max_ms": worst["max_ms"], "page": path,
                           "filters": label, "worst_cpu_median_ms": max(r[0]["cpu_median_ms"] for r in runs)}
+    measured = [f for p in pages.values() for f in p["filters"].values() if "payload" in f]
     summary["payload"] = {
-        "max_points": max((f["payload"]["max_points_per_chart"] for p in pages.values()
-                           for f in p["filters"].values()), default=0),
-        "max_chart_bytes": max((f["payload"]["chart_bytes"] for p in pages.values()
-                                for f in p["filters"].values()), default=0)}
-    summary["errors"] = sorted({e for p in pages.values() for f in p["filters"].values() for e in f["errors"]})
+        "max_points": max((f["payload"]["max_points_per_chart"] for f in measured), default=0),
+        "max_chart_bytes": max((f["payload"]["chart_bytes"] for f in measured), default=0)}
+    summary["errors"] = sorted({e for p in pages.values() for f in p["filters"].values()
+                                for e in f.get("errors", [f.get("error")]) if e})
     return summary
 
 
@@ -254,7 +263,10 @@ def table(results: dict[str, Any]) -> str:
             for label, f in p["filters"].items():
                 s = served.get("pages", {}).get(path, {}).get("filters", {}).get(label, {})
                 rss = f"{s['peak_rss_bytes'] / 1024**2:,.0f}" if s else "-"
-                ws = f"{s['websocket_bytes'] / 1024:,.0f}" if s else "-"
+                ws = f"{s['websocket_bytes'] / 1024:,.0f}" if s and "error" not in s else ("timeout" if s else "-")
+                if "error" in f:
+                    lines.append(f"  {p['title'][:21]:<22}{label:<14}FAILED: {f['error'][:80]}")
+                    continue
                 cold, warm, pay, chg = f["cold"], f["warm"], f["payload"], f.get("filter_change")
                 change = f"{chg['median_ms']:>7,.0f} ({chg['cpu_median_ms']:>4,.0f})" if chg else f"{'-':>14}"
                 lines.append(f"  {p['title'][:21]:<22}{label:<14}"
@@ -342,11 +354,14 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             size_began = time.perf_counter()
             load_before = list(os.getloadavg())
-            measured = measure_size(size, args.runs, workdir, args.skip_served)
+            partial = args.out.with_name(f"{args.out.stem}.partial-{size}.json")
+            measured = measure_size(size, args.runs, workdir, args.skip_served,
+                                    lambda r, p=partial: p.write_text(json.dumps(r, default=str)))
             measured["run"] = {"started": datetime.now().isoformat(timespec="seconds"), "commit": _git_commit(),
                                "runs": args.runs, "took_s": time.perf_counter() - size_began,
                                "load_before": load_before, "load_after": list(os.getloadavg())}
             results["sizes"][str(size)] = measured
+            partial.unlink(missing_ok=True)
             for path in workdir.glob(f"*_{size}*"):
                 if args.workdir is None:
                     shutil.rmtree(path) if path.is_dir() else path.unlink()

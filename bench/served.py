@@ -153,6 +153,8 @@ def _start(browser, env: dict[str, str], port: int, timeout: float) -> tuple[sub
 
 def _serve_pages(browser, proc: subprocess.Popen, port: int, pages: list[dict[str, Any]], therapist: str,
                  timeout: float, result: dict[str, Any]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
     with PeakRss(proc.pid) as rss:
         for page in pages:
             entry = result["pages"][page["path"]] = {"title": page["title"], "filters": {}}
@@ -161,8 +163,15 @@ def _serve_pages(browser, proc: subprocess.Popen, port: int, pages: list[dict[st
                 tab = browser.new_page(viewport={"width": 1400, "height": 1000})
                 watcher = PageWatcher(tab)
                 began = time.perf_counter()
-                tab.goto(f"http://localhost:{port}/{page['url_path']}{query}")
-                _wait_finished(tab, watcher, 0, timeout)
+                try:
+                    tab.goto(f"http://localhost:{port}/{page['url_path']}{query}")
+                    _wait_finished(tab, watcher, 0, timeout)
+                except (TimeoutError, PlaywrightError) as exc:
+                    entry["filters"][label] = {"error": f"{type(exc).__name__}: {exc}"[:300],
+                                               "waited_s": time.perf_counter() - began,
+                                               "websocket_bytes": watcher.bytes, "peak_rss_bytes": rss.peak}
+                    tab.close()
+                    continue
                 took = time.perf_counter() - began
                 tab.wait_for_timeout(300)  # late messages (e.g. query-string updates) still count
                 entry["filters"][label] = {"browser_load_s": took, "websocket_bytes": watcher.bytes,

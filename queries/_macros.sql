@@ -25,7 +25,7 @@ WHERE in_scope(s.therapist_id, t.supervisor, s.site, s.service, s.scheduled_at, 
 
 -- Reads rating_facts, the ratings view stored as a table and rebuilt on import (attune/derived.py).
 CREATE OR REPLACE MACRO scoped_ratings(d0, d1, tids, sups, sites, services, visible) AS TABLE
-SELECT r.* EXCLUDE (feedback_batch, srs_seq), t.supervisor, coalesce(t.name, r.therapist_id) AS therapist_name
+SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev), t.supervisor, coalesce(t.name, r.therapist_id) AS therapist_name
 FROM rating_facts r LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(r.therapist_id, t.supervisor, r.site, r.service, r.rated_at, d0, d1, tids, sups, sites,
                services, visible);
@@ -120,13 +120,19 @@ WHERE ((as_of::DATE - b.last_booked::DATE <= active_days AND (e.end_date IS NULL
 
 -- attention_ratings: SRS ratings up to `as_of`, totals rounded to one decimal (as shown), numbered per
 -- relationship oldest first (seq) and newest first (rev), ties by feedback_key. Reads rating_facts (the ratings
--- view stored on import), whose srs_seq is that order over all ratings: cutting off later ratings at as_of
--- does not change it, and rev follows from the count, so no sort of every rating is needed.
+-- view stored on import), numbered over all ratings: cutting off later ratings at as_of leaves seq as it is
+-- and lowers rev by the relationship's ratings after as_of (usually none), so nothing is sorted here.
 CREATE OR REPLACE MACRO attention_ratings(as_of) AS TABLE
-SELECT r.* EXCLUDE (feedback_batch, srs_seq) REPLACE (round(r.srs_total, 1) AS srs_total),
+WITH later AS (
+    SELECT client_id, therapist_id, count(*) AS n FROM rating_facts
+    WHERE srs_total IS NOT NULL AND rated_at >= as_of::DATE + INTERVAL 1 DAY
+    GROUP BY ALL
+)
+SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev) REPLACE (round(r.srs_total, 1) AS srs_total),
        r.srs_seq AS seq,
-       count(*) OVER (PARTITION BY r.client_id, r.therapist_id) - r.srs_seq + 1 AS rev
+       r.srs_rev - coalesce(l.n, 0) AS rev
 FROM rating_facts r
+LEFT JOIN later l ON l.client_id IS NOT DISTINCT FROM r.client_id AND l.therapist_id IS NOT DISTINCT FROM r.therapist_id
 WHERE r.srs_total IS NOT NULL AND r.rated_at < as_of::DATE + INTERVAL 1 DAY;
 
 -- attention_data_batches: per relationship, the newest import batch holding any of its data (sessions,
