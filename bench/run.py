@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="attune-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
