@@ -16,7 +16,7 @@ import polars as pl
 from attune import db
 from attune._rates import SMALL_DENOMINATOR, with_rate
 from attune.filters import Filters
-from attune.formatting import rate
+from attune.formatting import rate_text
 
 DIMENSIONS = {
     "therapist": "Therapist",
@@ -81,8 +81,7 @@ def repeated_no_shows(pairs: pl.DataFrame, min_count: int = 2) -> pl.DataFrame:
         pl.col("client_id").alias("Client"),
         pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
         pl.col("no_show").alias("No-shows"),
-        pl.struct("no_show", "kept").map_elements(lambda r: rate(r["no_show"], r["kept"]),
-                                                  return_dtype=pl.Utf8).alias("No-show rate"),
+        rate_text("no_show", "kept").alias("No-show rate"),
         pl.col("no_shows_since_attended").alias("No-shows since last attended"),
         pl.col("late_cancel").alias("Late cancellations"),
         pl.col("attended").alias("Attended"),
@@ -107,8 +106,7 @@ def repeated_clinician_cancels(pairs: pl.DataFrame, min_count: int = 2) -> pl.Da
 
 def rate_table(frame: pl.DataFrame, level_title: str) -> pl.DataFrame:
     """Counts and rates of one breakdown for display: every rate written with its denominator."""
-    def written(num: str, den: str) -> pl.Expr:
-        return pl.struct(num, den).map_elements(lambda r: rate(r[num], r[den]), return_dtype=pl.Utf8)
+    written = rate_text
 
     return frame.select(
         pl.col("level").alias(level_title),

@@ -17,7 +17,7 @@ import polars as pl
 from attune import db, suppression
 from attune._rates import with_rate
 from attune.filters import Filters
-from attune.formatting import rate, score
+from attune.formatting import one_decimal, rate_text
 from attune.overview import DROPOUT_GAP_DAYS
 from attune.survival import KM_SCHEMA, kaplan_meier
 
@@ -92,7 +92,7 @@ def therapist_table(frame: pl.DataFrame) -> pl.DataFrame:
     """`by_therapist` for display: rates written with their denominators, the interval in percent."""
 
     def written(num: str) -> pl.Expr:
-        return pl.struct(num, "ended").map_elements(lambda r: rate(r[num], r["ended"]), return_dtype=pl.Utf8)
+        return rate_text(num, "ended")
 
     return frame.select(
         pl.col("level").alias("Therapist"),
@@ -120,8 +120,7 @@ def alliance_table(split: pl.DataFrame) -> pl.DataFrame:
     return split.select(
         pl.col("group").alias("Early alliance"),
         pl.col("ended").alias("Episodes ended"),
-        pl.struct("dropouts", "ended").map_elements(lambda r: rate(r["dropouts"], r["ended"]),
-                                                    return_dtype=pl.Utf8).alias("Dropout rate"),
+        rate_text("dropouts", "ended").alias("Dropout rate"),
         pl.format("{}–{}%", (100 * pl.col("dropout_low")).round(1), (100 * pl.col("dropout_high")).round(1))
         .alias("95% interval"),
     )
@@ -176,6 +175,6 @@ def dropouts_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("start_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Started"),
         pl.col("end_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Ended"),
         pl.col("attended_sessions").alias("Sessions attended"),
-        pl.col("early_srs").map_elements(score, return_dtype=pl.Utf8).fill_null("—").alias("Early SRS"),
-        pl.col("last_srs").map_elements(score, return_dtype=pl.Utf8).fill_null("—").alias("Last SRS"),
+        one_decimal(pl.col("early_srs")).alias("Early SRS"),
+        one_decimal(pl.col("last_srs")).alias("Last SRS"),
     )

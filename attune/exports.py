@@ -12,6 +12,7 @@ import polars as pl
 import xlsxwriter
 
 from attune.filters import Filters
+from attune.formatting import each
 from attune.suppression import MIN_COUNT, Spec, suppress
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,16 +59,13 @@ def _is_number(text: str) -> bool:
 def flat_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Lists (joined with '; ') and structs written as text, so every cell fits a CSV or spreadsheet cell."""
     nested = [c for c, t in frame.schema.items() if t.is_nested()]
-    return frame.with_columns(
-        [pl.col(c).map_elements(_text, return_dtype=pl.Utf8) for c in nested]) if nested else frame
+    return frame.with_columns([each(frame[c], _text) for c in nested]) if nested else frame
 
 
 def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     frame = flat_frame(frame)
     text_columns = [c for c, t in frame.schema.items() if t == pl.Utf8]
-    return frame.with_columns(
-        [pl.col(c).map_elements(neutralise, return_dtype=pl.Utf8) for c in text_columns]
-    ) if text_columns and frame.height else frame
+    return frame.with_columns([each(frame[c], neutralise) for c in text_columns]) if text_columns else frame
 
 
 @dataclass(frozen=True)

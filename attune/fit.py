@@ -14,6 +14,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
+from attune.formatting import each, one_decimal
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Checked in this order; the first category with a keyword in the reason wins. Identity and practical reasons
@@ -51,12 +52,6 @@ FRAMING = ("Switching therapist is often healthy self-advocacy about fit. These 
            "come from and where clients go, in the clients' own words; they do not score anyone.")
 
 
-def _one_decimal(column: str, signed: bool = False) -> pl.Expr:
-    """Scores are written with one decimal ('36.0', not '36'); a signed change as '+2.0'."""
-    spec = "+.1f" if signed else ".1f"
-    return pl.col(column).map_elements(lambda v: format(v, spec), return_dtype=pl.Utf8).fill_null("—")
-
-
 def categorise(reason: str | None) -> str:
     """The reason category for one free-text reason (OTHER when empty or nothing matches)."""
     if not reason or not reason.strip():
@@ -82,7 +77,7 @@ def with_outcomes(frame: pl.DataFrame) -> pl.DataFrame:
                .when(pl.col("new_end_reason") == "dropout").then(pl.lit(OUTCOMES[2]))
                .otherwise(pl.lit(OUTCOMES[1])))
     return frame.with_columns(
-        category=pl.col("reason").map_elements(categorise, return_dtype=pl.Utf8, skip_nulls=False),
+        category=each(frame["reason"], categorise, skip_nulls=False),
         srs_change=pl.col("srs_after") - pl.col("srs_before"),
         outcome=outcome,
     )
@@ -103,7 +98,7 @@ def open_requests(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         (pl.lit(as_of) - pl.col("requested_at")).dt.total_days().alias("Days open"),
         pl.col("category").alias("Category"),
         pl.col("reason").alias("Reason (client's words)"),
-        _one_decimal("srs_before").alias("Recent SRS with current therapist"),
+        one_decimal(pl.col("srs_before")).alias("Recent SRS with current therapist"),
     )
 
 
@@ -172,9 +167,9 @@ def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
         pl.format("{} ({})", "to_name", "to_therapist_id").alias("To"),
-        _one_decimal("srs_before").alias("SRS with previous (last ≤3)"),
-        _one_decimal("srs_after").alias("SRS with new (first ≤3)"),
-        _one_decimal("srs_change", signed=True).alias("Change"),
+        one_decimal(pl.col("srs_before")).alias("SRS with previous (last ≤3)"),
+        one_decimal(pl.col("srs_after")).alias("SRS with new (first ≤3)"),
+        one_decimal(pl.col("srs_change"), signed=True).alias("Change"),
         pl.col("attended_after").alias("Sessions with new"),
         pl.col("outcome").alias("Since the switch"),
         pl.col("category").alias("Category"),

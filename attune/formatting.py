@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
+
+import polars as pl
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
@@ -45,3 +48,53 @@ def plain(text: str) -> str:
     Without this a link's `![x](https://elsewhere/pixel.png)` would make the browser fetch that URL.
     """
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+def one_decimal(expr: pl.Expr, signed: bool = False) -> pl.Expr:
+    """Scores as text with one decimal ('36.0', '+1.5'), an em dash when missing.
+
+    Native Polars on purpose, like `each`: a Python function inside an expression (map_elements) runs on
+    Polars' thread pool and needs the GIL, and while another session holds the GIL waiting on that pool (a
+    frame converted for st.dataframe does) the whole server deadlocks.
+    """
+    rounded = expr.round(1)
+    rounded = pl.when(rounded.is_null() | (rounded != 0)).then(rounded).otherwise(pl.lit(0.0))  # no "-0.0"
+    text = rounded.cast(pl.Utf8)
+    if signed:
+        text = pl.when(rounded < 0).then(text).otherwise(pl.lit("+") + text)
+    return text.fill_null("—")
+
+
+def each(values: pl.Series, fn: Callable[[object], object], skip_nulls: bool = True) -> pl.Series:
+    """`fn` applied to every value (nulls stay null unless `skip_nulls` is False) in the calling thread, never
+    on Polars' thread pool (see one_decimal)."""
+    return pl.Series(values.name, [None if v is None and skip_nulls else fn(v) for v in values.to_list()],
+                     dtype=pl.Utf8)
+
+
+def _grouped(expr: pl.Expr) -> pl.Expr:
+    """A whole number with thousands separators ('1,204'), natively."""
+    n = expr.cast(pl.Int64)
+    digits = [(n // 10**power) % 1000 for power in (9, 6, 3)]
+
+    def three(part: pl.Expr) -> pl.Expr:
+        return part.cast(pl.Utf8).str.zfill(3)
+
+    return (pl.when(n >= 10**9).then(pl.format("{},{},{},{}", n // 10**9, three(digits[1]), three(digits[2]),
+                                                three(n % 1000)))
+            .when(n >= 10**6).then(pl.format("{},{},{}", n // 10**6, three(digits[2]), three(n % 1000)))
+            .when(n >= 1000).then(pl.format("{},{}", n // 1000, three(n % 1000)))
+            .otherwise(n.cast(pl.Utf8)))
+
+
+def rate_text(numerator: str, denominator: str) -> pl.Expr:
+    """`rate` as an expression: '18.2% of 1,204'; an em dash when there is nothing to divide by."""
+    num, den = pl.col(numerator).fill_null(0), pl.col(denominator)
+    return (pl.when(den.is_null() | (den == 0)).then(pl.lit("—"))
+            .otherwise(pl.format("{}% of {}", one_decimal(100 * num / den), _grouped(den))))
+
+
+def percent_interval(low: str, high: str) -> pl.Expr:
+    """A 95% interval of a rate: '12.5–20.1%'; an em dash when there is none."""
+    return (pl.when(pl.col(low).is_null()).then(pl.lit("—"))
+            .otherwise(pl.format("{}–{}%", one_decimal(100 * pl.col(low)), one_decimal(100 * pl.col(high)))))

@@ -9,7 +9,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
-from attune.formatting import rate, score
+from attune.formatting import percent, score
 
 DROPOUT_GAP_DAYS = 42
 
@@ -74,18 +74,18 @@ def headlines(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[Headline
         Headline("Mean SRS", now["mean_srs"], score(now["mean_srs"]), before["mean_srs"], "score",
                  help=f"Mean Session Rating Scale total (0–40) over {now['rated_sessions']:,} rated sessions, "
                       "each session counted once."),
-        Headline("Sessions rated below 36", below(now), rate(now["below_cutoff"], now["rated_sessions"]),
-                 below(before), "rate", lower_is_better=True,
-                 help="Share of rated sessions with an SRS total below 36, the usual signal to talk about the "
-                      "relationship."),
-        Headline("No-show rate", ns_now, rate(now["no_show"], ns_den), no_show(before)[0], "rate",
+        Headline("Sessions rated below 36", below(now), percent(below(now)), below(before), "rate",
                  lower_is_better=True,
+                 help="Share of rated sessions with an SRS total below 36, the usual signal to talk about the "
+                      f"relationship: {now['below_cutoff']:,} of {now['rated_sessions']:,}."),
+        Headline("No-show rate", ns_now, percent(ns_now), no_show(before)[0], "rate", lower_is_better=True,
                  help="No-shows ÷ (attended + no-shows + late cancellations). Cancellations made in good "
-                      "time are not counted."),
-        Headline("Dropout rate" + estimated, dropout(now), rate(now["dropouts"], now["ended_episodes"]),
-                 dropout(before), "rate", lower_is_better=True,
+                      f"time are not counted. {now['no_show']:,} of {ns_den:,}."),
+        Headline("Dropout rate" + estimated, dropout(now), percent(dropout(now)), dropout(before), "rate",
+                 lower_is_better=True,
                  help="Episodes ended by the client without a planned ending ÷ episodes that ended in the "
-                      "period." + (" No episodes export is loaded: a client–therapist pair counts as ended "
+                      f"period: {now['dropouts']:,} of {now['ended_episodes']:,}."
+                      + (" No episodes export is loaded: a client–therapist pair counts as ended "
                                    f"after {DROPOUT_GAP_DAYS} days without an attended session, and as a "
                                    "dropout when its last booking was missed." if estimated else "")),
         Headline("Switch requests made", now["switch_requests_made"], f"{now['switch_requests_made']:,}",
@@ -95,10 +95,6 @@ def headlines(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[Headline
         Headline("Open switch requests", now["open_switch_requests"], f"{now['open_switch_requests']:,}",
                  None, "count", help="Requests to change therapist not yet resolved, as of the period's end."),
     ]
-
-
-
-
 
 
 def weekly(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from scipy import stats
 from attune import attention, charts, db, glossary, overview, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import day, rate, score
+from attune.formatting import day, each, one_decimal, rate
 from attune.overview import Headline
 
 REPORT_WEEKS = 4
@@ -200,15 +200,14 @@ def headline_cards(data: ReportData) -> str:
 def lowest_therapists(data: ReportData) -> pl.DataFrame:
     """The therapists with the lowest mean SRS in the period, written for reading (interval, caseload)."""
     lowest = data.therapists.sort("mean_srs").head(LOWEST)
+    below = [rate(n, d) for n, d in zip(lowest["below_cutoff"].to_list(), lowest["rated"].to_list(), strict=True)]
     return lowest.select(
         pl.col("therapist_name").alias("Therapist"),
         pl.col("supervisor").fill_null("—").alias("Team"),
-        pl.col("mean_srs").map_elements(score, return_dtype=pl.Utf8).alias("Mean SRS"),
-        pl.struct("low", "high").map_elements(
-            lambda r: "—" if r["low"] is None else f"{r['low']:.1f}–{r['high']:.1f}", return_dtype=pl.Utf8)
-        .alias("95% interval"),
-        pl.struct("below_cutoff", "rated").map_elements(lambda r: rate(r["below_cutoff"], r["rated"]),
-                                                       return_dtype=pl.Utf8).alias(f"Below {SRS_CUTOFF:g}"),
+        one_decimal(pl.col("mean_srs")).alias("Mean SRS"),
+        pl.when(pl.col("low").is_null()).then(pl.lit("—"))
+        .otherwise(pl.format("{}–{}", one_decimal(pl.col("low")), one_decimal(pl.col("high")))).alias("95% interval"),
+        pl.Series(f"Below {SRS_CUTOFF:g}", below, dtype=pl.Utf8),
         pl.col("clients").alias("Clients"),
         pl.when(pl.col("clients") < glossary.MIN_CASELOAD).then(pl.lit("small caseload")).otherwise(pl.lit(""))
         .alias("Note"),
@@ -219,7 +218,7 @@ def switches_table(data: ReportData) -> pl.DataFrame:
     return data.switches.select(
         pl.col("from_therapist").alias("Therapist"),
         pl.col("client_id").alias("Client"),
-        pl.col("requested_at").map_elements(day, return_dtype=pl.Utf8).alias("Requested"),
+        each(data.switches["requested_at"], day).alias("Requested"),
         pl.col("days_open").alias("Days open"),
         pl.col("to_therapist").fill_null("not chosen yet").alias("Preferred therapist"),
         pl.col("reason").fill_null("no reason recorded").alias("Reason the client gave"),

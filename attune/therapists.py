@@ -18,7 +18,7 @@ import polars as pl
 
 from attune import db, glossary, metrics
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import count, day, rate, score
+from attune.formatting import count, day, one_decimal, percent_interval, rate, rate_text, score
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Outcome benchmarking standards compare a therapist only with at least 15 clients with ratings.
@@ -138,14 +138,8 @@ def clinic_totals(frame: pl.DataFrame) -> dict:
     return totals
 
 
-def _rate(num: str, den: str) -> pl.Expr:
-    """'18.2% of 1,204' (the form exports read back as two counts for privacy suppression)."""
-    return pl.struct(num, den).map_elements(lambda r: rate(r[num], r[den]), return_dtype=pl.Utf8)
-
-
-def _interval(low: str, high: str) -> pl.Expr:
-    return pl.struct(low, high).map_elements(
-        lambda r: "—" if r[low] is None else f"{100 * r[low]:.1f}–{100 * r[high]:.1f}%", return_dtype=pl.Utf8)
+_rate = rate_text  # '18.2% of 1,204': the form exports read back as two counts for privacy suppression
+_interval = percent_interval
 
 
 def _standing(row: dict, min_clients: int) -> str:
@@ -325,17 +319,11 @@ def current_clients(cur: duckdb.DuckDBPyConnection, therapist_id: str, as_of: da
         pl.col("last_status").alias("Last booking status"),
         pl.col("sessions_attended").alias("Sessions attended"),
         pl.col("no_shows").alias("No-shows"),
-        _one_decimal(pl.col("latest_srs")).alias("Latest SRS"),
-        _one_decimal(pl.col("latest_srs") - pl.col("previous_srs"), signed=True).alias("Change from previous SRS"),
-        _one_decimal(pl.col("intake_ors")).alias("First ORS"),
-        _one_decimal(pl.col("latest_ors")).alias("Latest ORS"),
+        one_decimal(pl.col("latest_srs")).alias("Latest SRS"),
+        one_decimal(pl.col("latest_srs") - pl.col("previous_srs"), signed=True).alias("Change from previous SRS"),
+        one_decimal(pl.col("intake_ors")).alias("First ORS"),
+        one_decimal(pl.col("latest_ors")).alias("Latest ORS"),
     ).with_columns(pl.Series("Signals", signals, dtype=pl.Utf8))
-
-
-def _one_decimal(expr: pl.Expr, signed: bool = False) -> pl.Expr:
-    """Scores as text with one decimal ('36.0', '+1.5'), an em dash when missing."""
-    fmt = "{:+.1f}" if signed else "{:.1f}"
-    return expr.map_elements(fmt.format, return_dtype=pl.Utf8).fill_null("—")
 
 
 def _signals(row: dict) -> str:

@@ -49,6 +49,17 @@ def discover_pages(app: Path = APP) -> list[dict[str, Any]]:
     return pages
 
 
+def select_pages(only: list[str] | None = None) -> list[dict[str, Any]]:
+    """The registered pages, or just those whose paths are in `only` (unknown paths are an error)."""
+    pages = discover_pages()
+    if not only:
+        return pages
+    unknown = set(only) - {p["path"] for p in pages}
+    if unknown:
+        raise SystemExit(f"not pages of app.py: {', '.join(sorted(unknown))}")
+    return [p for p in pages if p["path"] in only]
+
+
 def trace_points(trace: dict[str, Any]) -> int:
     """Data points one Plotly trace carries: the longest of its data arrays (typed arrays decoded)."""
     longest = 0
@@ -152,11 +163,12 @@ def _option_value(widget, label: str) -> Any:
     return label[label.rfind("(") + 1:-1] if label.endswith(")") else label
 
 
-def measure_all(database: Path, therapist: str, runs: int, timeout: float = 600) -> dict[str, Any]:
+def measure_all(database: Path, therapist: str, runs: int, timeout: float = 600,
+                only: list[str] | None = None) -> dict[str, Any]:
     os.environ["ATTUNE_DB"] = str(database)
     os.chdir(ROOT)
     results = {}
-    for page in discover_pages():
+    for page in select_pages(only):
         results[page["path"]] = {"title": page["title"], "url_path": page["url_path"], "default": page["default"],
                                  "filters": {}}
         for label, query in (("default", {}), ("one_therapist", {"therapist": therapist})):
@@ -175,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--therapist", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pages", default="", help="comma-separated page paths (default: every page)")
     args = parser.parse_args(argv)
-    json.dump(measure_all(args.db, args.therapist, args.runs), sys.stdout)
+    only = [p for p in args.pages.split(",") if p]
+    json.dump(measure_all(args.db, args.therapist, args.runs, only=only), sys.stdout)
     return 0
 
 

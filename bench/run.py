@@ -33,7 +33,7 @@ import psutil
 
 from attune import demo
 from bench import baselines
-from bench.pages import discover_pages
+from bench.pages import select_pages
 from bench.served import measure_served
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,8 @@ def _child_json(args: list[str], env: dict[str, str]) -> Any:
 
 
 def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool,
-                 save: Callable[[dict[str, Any]], None] = lambda _r: None) -> dict[str, Any]:
+                 save: Callable[[dict[str, Any]], None] = lambda _r: None,
+                 only_pages: list[str] | None = None) -> dict[str, Any]:
     """Every measurement at one size; `save` is called with the partial result after the slow phases."""
     exports, database = workdir / f"exports_{sessions}", workdir / f"attune_{sessions}.duckdb"
     result: dict[str, Any] = {"sessions_requested": sessions, "months": months_for(sessions)}
@@ -112,7 +113,7 @@ def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool,
     log(f"pages under AppTest ({runs} cold and {runs} warm runs each, default and {therapist})")
     result["one_therapist"] = therapist
     result["pages"] = _child_json(["bench.pages", "--db", str(database), "--therapist", therapist,
-                                   "--runs", str(runs)], env)
+                                   "--runs", str(runs), "--pages", ",".join(only_pages or [])], env)
     save(result)
 
     if skip_served:
@@ -120,7 +121,7 @@ def measure_size(sessions: int, runs: int, workdir: Path, skip_served: bool,
     else:
         log("serving the app to headless Chromium (cold start, memory, bytes)")
         try:
-            result["served"] = measure_served(database, discover_pages(), therapist, env)
+            result["served"] = measure_served(database, select_pages(only_pages), therapist, env)
         except Exception as exc:  # keep every other figure of this size
             result["served"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"[:500]}
     return result
@@ -322,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="keep generated files here (default: a "
                         "temporary directory, removed afterwards)")
     parser.add_argument("--skip-served", action="store_true", help="no real server/browser (no memory figures)")
+    parser.add_argument("--pages", default="", help="comma-separated page paths to measure (default: every "
+                        "page; the test suite measures two)")
     parser.add_argument("--keep-other-sizes", action="store_true",
                         help="keep the results of sizes not measured now from the existing --out file")
     args = parser.parse_args(argv)
@@ -357,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             load_before = list(os.getloadavg())
             partial = args.out.with_name(f"{args.out.stem}.partial-{size}.json")
             measured = measure_size(size, args.runs, workdir, args.skip_served,
-                                    lambda r, p=partial: p.write_text(json.dumps(r, default=str)))
+                                    lambda r, p=partial: p.write_text(json.dumps(r, default=str)),
+                                    [p for p in args.pages.split(",") if p])
             measured["run"] = {"started": datetime.now().isoformat(timespec="seconds"), "commit": _git_commit(),
                                "runs": args.runs, "took_s": time.perf_counter() - size_began,
                                "load_before": load_before, "load_after": list(os.getloadavg())}

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.pages import discover_pages, trace_points
+from bench.pages import discover_pages, select_pages, trace_points
 from bench.run import TARGETS, judge
 from bench.served import browser_available
 
@@ -72,10 +72,22 @@ def test_make_bench_runs_the_harness():
     assert "-m bench.run --sizes 20000" in dry.stdout
 
 
+# Two pages keep this end-to-end run short; `make bench` measures every page.
+MEASURED = ["pages/overview.py", "pages/therapists.py"]
+
+
+def test_select_pages_keeps_app_order_and_refuses_unknown_paths():
+    assert [p["path"] for p in select_pages(list(reversed(MEASURED)))] == MEASURED
+    assert select_pages() == discover_pages()
+    with pytest.raises(SystemExit, match="pages/nope.py"):
+        select_pages(["pages/nope.py"])
+
+
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "latest.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "20000", "--runs", "2", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "20000", "--runs", "2", "--out", str(out),
+                           "--pages", ",".join(MEASURED)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text()), proc.stdout
@@ -103,7 +115,7 @@ def test_small_run_imports_what_it_generated(small_run):
 
 def test_small_run_measures_every_page_under_both_filters(small_run):
     size = small_run[0]["sizes"]["20000"]
-    assert set(size["pages"]) == {p["path"] for p in discover_pages()}
+    assert list(size["pages"]) == MEASURED
     for path, page in size["pages"].items():
         default, one = page["filters"]["default"], page["filters"]["one_therapist"]
         for measured in (default, one):
@@ -129,6 +141,7 @@ def test_small_run_serves_the_app(small_run):
         pytest.skip(f"no browser here: {served['skipped']}")
     assert 0 < served["cold_start"]["to_healthy_s"] < served["cold_start"]["to_first_page_s"]
     assert served["peak_rss_bytes"] > 50 * 1024**2
+    assert list(served["pages"]) == MEASURED
     for page in served["pages"].values():
         for measured in page["filters"].values():
             assert measured["exceptions"] == 0
