@@ -86,7 +86,7 @@ def test_select_pages_keeps_app_order_and_refuses_unknown_paths():
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "latest.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "20000", "--runs", "2", "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "20000", "--runs", "1", "--out", str(out),
                            "--pages", ",".join(MEASURED)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -120,7 +120,7 @@ def test_small_run_measures_every_page_under_both_filters(small_run):
         default, one = page["filters"]["default"], page["filters"]["one_therapist"]
         for measured in (default, one):
             assert measured["errors"] == [], (path, measured["errors"])
-            assert measured["cold"]["runs"] == measured["warm"]["runs"] == 2
+            assert measured["cold"]["runs"] == measured["warm"]["runs"] == 1
             assert 0 < measured["cold"]["median_ms"] <= measured["cold"]["max_ms"]
         assert one["therapists_in_filter"] == [size["one_therapist"]]
         assert default["therapists_in_filter"] == []

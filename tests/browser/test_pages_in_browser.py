@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from tests.support.browser import chart_traces, metrics, open_page, wait_for_app, wait_for_elements
+from tests.support.hostile import HOSTILE_LINK
 from tests.support.pages import registered_pages
 
 pytestmark = pytest.mark.browser
@@ -77,7 +78,7 @@ def test_choosing_a_therapist_changes_the_link_and_the_numbers(served_app, page)
     open_page(page, served_app.url("Overview", "period=all"))
     everyone = metrics(page, at_least=8)["Sessions held"]
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Therapists")
-    box.click()  # opens the list (a click on the inner input only focuses it)
+    box.locator("input").press_sequentially("T03")  # typing opens the list, filtered, wherever the box is
     page.get_by_role("option", name=re.compile(r"\(T03\)")).click()
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"therapist=T03"))
@@ -93,17 +94,15 @@ def test_choosing_a_therapist_changes_the_link_and_the_numbers(served_app, page)
     assert metrics(shared, at_least=8)["Sessions held"] == want["Sessions held"]
 
 
-HOSTILE_LINK = {
-    "period": "![x](http://attacker.invalid/pixel.png)",
-    "therapist": "T01');DROP TABLE sessions;--,<img src=x onerror=alert(1)>",
-    "from": "2026-99-99",
-    "site": '=HYPERLINK("http://attacker.invalid")' + "A" * 5000,
-    "team": "[click](javascript:alert(1))",
-    "client": "![x](http://attacker.invalid/client.png)",  # pages may read their own parameters too
-}
+# Every page gets the hostile link under AppTest (tests/reliability/test_hostile_inputs.py); in the browser,
+# where fetched URLs, dialogs and links can be seen, make test covers the pages that read their own
+# parameters and make soak covers the rest.
+HOSTILE_IN_MAKE_TEST = {"overview", "attention", "therapists"}
 
 
-@pytest.mark.parametrize("registered", REGISTERED, ids=[p.id for p in REGISTERED])
+@pytest.mark.parametrize("registered", [
+    pytest.param(p, marks=() if p.id in HOSTILE_IN_MAKE_TEST else pytest.mark.soak) for p in REGISTERED],
+    ids=[p.id for p in REGISTERED])
 def test_a_hostile_link_is_shown_as_text_and_changes_nothing(served_app, page, registered):
     fetched, dialogs = [], []
     page.on("request", lambda request: fetched.append(request.url))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import polars as pl
 import pytest
 
 from attune import access, db
+from tests.support.browser import wait_for_app, wait_for_elements
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -22,12 +23,6 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
                "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -94,40 +89,28 @@ def browser():
         instance.close()
 
 
-def settle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30000)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        state = page.evaluate(
-            "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')")
-        if state == "notRunning":
-            break
-        time.sleep(0.2)
-    page.wait_for_timeout(400)
-
-
 def sign_in(browser, base: str, who: str, path: str = "/"):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/*.css", lambda route: route.fulfill(status=200, body="", content_type="text/css")
                   if "localhost" not in route.request.url else route.continue_())
     page = context.new_page()
     page.goto(base + path)
-    settle(page)
+    wait_for_app(page)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("input[name=sub]", timeout=30000)
     page.fill("input[name=sub]", who)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(base + "/**", timeout=30000)
-    settle(page)
+    wait_for_app(page)
     page.goto(base + path)  # the provider returns to the start page; open the one under test
-    settle(page)
+    wait_for_app(page)
     return context, page
 
 
 def test_unauthenticated_visitor_sees_only_the_sign_in_page(signin_app, browser):
     page = browser.new_page()
     page.goto(signin_app["url"] + "/admin")
-    settle(page)
+    wait_for_app(page)
     body = page.inner_text("body")
     assert "Sign in with your clinic account" in body
     assert "Sessions held" not in body and "Audit trail" not in body
@@ -142,6 +125,7 @@ def test_each_role_sees_what_it_may(signin_app, browser, tmp_path):
     context, page = sign_in(browser, base, "dir@clinic.org", "/admin")
     page.screenshot(path=str(tmp_path / "director.png"))
     assert "Audit trail" in page.inner_text("body")
+    wait_for_elements(page, "stDataFrame", 2)
     assert page.locator('[data-testid="stDataFrame"]').count() == 2  # people and roles, audit trail
     context.close()
 
