@@ -16,10 +16,10 @@ run: setup demo-db
 	$(UV) run streamlit run app.py --server.port $(PORT) --server.address localhost
 
 # Tests that serve the app to a browser or to many sessions run alone (their waits are real time); all the
-# others run on two workers (tests/conftest.py keeps each module in one worker).
+# others run on two workers, each test file in one worker (its module-scoped fixtures are built once).
 SERVED_TESTS := tests/browser tests/reliability/test_concurrency.py
 test: setup browser lint
-	$(UV) run pytest -q -n 2 --dist loadgroup $(SERVED_TESTS:%=--ignore=%)
+	$(UV) run pytest -q -n 2 --dist loadfile $(SERVED_TESTS:%=--ignore=%)
 	$(UV) run pytest -q $(SERVED_TESTS)
 
 lint: setup

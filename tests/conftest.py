@@ -14,14 +14,6 @@ from attune import db, demo, ingest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items) -> None:
-    """How `make test` (pytest -n 2 --dist loadgroup) splits the work between its two workers: each test
-    module stays in one worker, so its module-scoped fixtures (a generated clinic, a bench run) are built once."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(item.path.stem))
-
-
 @pytest.fixture(scope="session")
 def demo_exports(tmp_path_factory) -> Path:
     """The default demo clinic's CSV exports (seed 1), written once per test run."""
