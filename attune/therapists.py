@@ -381,7 +381,3 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
             lines.append(("Severity-adjusted ORS change (95% CI)", adjusted, score(whole["adjusted_change"]),
                           "too few to compare" if small else "within chance" if inside else "differs from the clinic"))
     return pl.DataFrame(lines, schema=["Measure", "This therapist", "Clinic", "Against the clinic"], orient="row")
-
-
-def has_any_sessions(cur: duckdb.DuckDBPyConnection) -> bool:
-    return bool(db.run_query(cur, "data_extent")["sessions"][0])

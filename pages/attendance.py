@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from attune import attendance, overview, rate_charts
+from attune import attendance, rate_charts
 from attune.charts import BLUE, ORANGE, PURPLE
 from attune.formatting import period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
 from attune.ui.cache import load
+from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
 NO_SHOW = RateSeries("no_show", "No-show", "no_show", "kept", BLUE)
@@ -24,12 +25,8 @@ with st.expander("Definitions: no-show rate = no-shows ÷ (attended + no-shows +
 frame = load(attendance.breakdown, filters)
 total = attendance.totals(frame)
 if total is None:
-    if load(overview.has_any_sessions):
-        st.info("No appointments in this period for the chosen filters. Widen the date range or clear a filter "
-                "in the sidebar.")
-    else:
-        st.info("No data loaded yet. Import a sessions (appointments) export on the Data page to see attendance.")
-    st.stop()
+    stop_empty("No appointments in this period for the chosen filters.",
+               "No data loaded yet. Import a sessions (appointments) export on the Data page to see attendance.")
 
 visits = {row["level"]: row for row in attendance.dimension(frame, "visit").iter_rows(named=True)}
 first, follow = visits.get("First appointment"), visits.get("Follow-up")

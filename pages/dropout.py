@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from attune import dropout, overview, rate_charts
+from attune import dropout, rate_charts
 from attune.charts import BLUE, ORANGE
 from attune.filters import SRS_CUTOFF
 from attune.formatting import period, rate
@@ -11,6 +11,7 @@ from attune.rate_charts import RateSeries
 from attune.survival import median_time, survival_at
 from attune.ui import sidebar
 from attune.ui.cache import load
+from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
 DROPOUT = RateSeries("dropout", "Dropout", "dropouts", "ended", BLUE)
@@ -23,13 +24,9 @@ st.caption(period(filters.start, filters.end))
 
 episodes = load(dropout.episodes, filters)
 if episodes.is_empty():
-    if load(overview.has_any_sessions):
-        st.info("No episodes of care overlap this period for the chosen therapists, teams or sites. Widen the date "
-                "range or clear a filter in the sidebar.")
-    else:
-        st.info("No data loaded yet. Import a sessions export (and, for exact figures, an episodes export with end "
-                "reasons) on the Data page.")
-    st.stop()
+    stop_empty("No episodes of care overlap this period for the chosen therapists, teams or sites.",
+               "No data loaded yet. Import a sessions export (and, for exact figures, an episodes export with end "
+               "reasons) on the Data page.")
 
 facts = dropout.summary(episodes)
 if facts["estimated"]:

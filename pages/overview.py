@@ -6,6 +6,7 @@ from attune import charts, overview, ruptures, settings
 from attune.formatting import period, rate
 from attune.ui import sidebar
 from attune.ui.cache import chart, load
+from attune.ui.empty import stop_empty
 
 filters = sidebar.render()
 st.title("Overview")
@@ -13,13 +14,9 @@ st.caption(f"{period(filters.start, filters.end)}, compared with the {filters.da
 
 cards = load(overview.headlines, filters)
 if not cards[1].value and not cards[0].value:
-    if load(overview.has_any_sessions):
-        st.info("No sessions in this period for the chosen filters. Widen the date range or clear a filter "
-                "in the sidebar.")
-    else:
-        st.info("No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
-                "requests, therapist roster) on the Data page, or run `make run` to start with the demo clinic.")
-    st.stop()
+    stop_empty("No sessions in this period for the chosen filters.",
+               "No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
+               "requests, therapist roster) on the Data page, or run `make run` to start with the demo clinic.")
 
 columns = st.columns(4)
 for i, card in enumerate(cards):

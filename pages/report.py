@@ -9,9 +9,9 @@ from attune import charts, glossary, report
 from attune.exports import export_name
 from attune.filters import SRS_CUTOFF
 from attune.formatting import period
-from attune.overview import has_any_sessions
 from attune.ui import sidebar
 from attune.ui.cache import load
+from attune.ui.empty import stop_empty
 from attune.ui.tables import record_export, show_table
 
 filters = sidebar.render()
@@ -22,13 +22,9 @@ st.caption(f"{period(filters.start, filters.end)}, {report.scope_text(filters)}.
 
 data = load(report.gather, filters)
 if data.empty:
-    if load(has_any_sessions):
-        st.info("No sessions in this period for the chosen filters. Widen the date range or clear a filter in the "
-                "sidebar.")
-    else:
-        st.info("No data loaded yet. Import your clinic's CSV exports on the Data page, then come back for the "
-                "report.")
-    st.stop()
+    stop_empty("No sessions in this period for the chosen filters.",
+               "No data loaded yet. Import your clinic's CSV exports on the Data page, then come back for the "
+               "report.")
 
 
 def report_html() -> bytes:

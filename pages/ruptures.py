@@ -5,9 +5,9 @@ import streamlit as st
 from attune import charts, ruptures, settings
 from attune.formatting import day, period, rate
 from attune.glossary import MIN_CASELOAD
-from attune.overview import has_any_sessions
 from attune.ui import sidebar
 from attune.ui.cache import load
+from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -20,10 +20,8 @@ st.markdown(ruptures.describe(values))
 
 per = load(ruptures.by_therapist, filters, values, as_of)
 if per.is_empty():
-    st.info("No SRS ratings in this period for the chosen filters. Widen the date range or clear a filter in the "
-            "sidebar." if load(has_any_sessions) else
-            "No data loaded yet. Import your clinic's CSV exports (sessions and feedback) on the Data page.")
-    st.stop()
+    stop_empty("No SRS ratings in this period for the chosen filters.",
+               "No data loaded yet. Import your clinic's CSV exports (sessions and feedback) on the Data page.")
 
 st.info("A rupture is not a fault. A client who shows a dip on the SRS is telling the therapist something, and "
         "a rupture that is noticed and repaired strengthens the relationship: repaired ruptures go with better "

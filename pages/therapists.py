@@ -8,6 +8,7 @@ from attune import therapist_charts as charts
 from attune.formatting import period
 from attune.ui import sidebar
 from attune.ui.cache import load
+from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -19,13 +20,9 @@ st.caption(f"{period(filters.start, filters.end)}. Every figure is set against t
 
 frame = load(therapists.compare, filters, min_clients)
 if frame.is_empty():
-    if load(therapists.has_any_sessions):
-        st.info("No sessions in this period for the chosen filters. Widen the date range or clear a filter "
-                "in the sidebar.")
-    else:
-        st.info("No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
-                "requests, therapist roster) on the Data page.")
-    st.stop()
+    stop_empty("No sessions in this period for the chosen filters.",
+               "No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
+               "requests, therapist roster) on the Data page.")
 
 st.info(therapists.CHANCE_REMINDER, icon=":material/balance:")
 shown = frame.filter(frame["selected"])
