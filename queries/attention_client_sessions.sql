@@ -8,7 +8,7 @@ WITH s AS (
     WHERE client_id = $client_id AND scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),
 r AS (
-    SELECT * EXCLUDE (feedback_batch, srs_seq, srs_rev) FROM rating_facts
+    SELECT * EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev) FROM rating_facts
     WHERE client_id = $client_id AND rated_at < $as_of::DATE + INTERVAL 1 DAY
 )
 SELECT coalesce(s.scheduled_at, r.rated_at) AS occurred_at, coalesce(s.therapist_id, r.therapist_id) AS therapist_id,

@@ -1,20 +1,25 @@
 -- Rebuild rating_facts: the ratings view stored as a table, sorted by rated_at so date filters skip row
 -- groups, plus feedback_batch (the import batch of the feedback row), srs_seq and srs_rev (the rating's place
 -- among the relationship's SRS ratings, oldest first and newest first, by rated_at then feedback_key; NULL
--- without an SRS total). attention_ratings cuts them off at a day without sorting every rating again.
+-- without an SRS total), and srs_prev (the relationship's previous SRS total, rounded to one decimal as shown).
+-- attention_ratings and rupture_events cut them off at a day without sorting every rating again (a later
+-- rating never changes an earlier one's seq or previous rating).
 -- Run by attune.derived.refresh whenever sessions or feedback change (see attune/derived.py).
 -- Parameters: none. Returns nothing.
--- Columns: those of the ratings view, feedback_batch INTEGER, srs_seq BIGINT, srs_rev BIGINT.
+-- Columns: those of the ratings view, feedback_batch INTEGER, srs_seq BIGINT, srs_rev BIGINT, srs_prev DOUBLE.
 CREATE OR REPLACE TABLE rating_facts AS
 WITH numbered AS (
     SELECT r.*, f.batch_id AS feedback_batch,
-           row_number() OVER (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL
-                              ORDER BY r.rated_at, r.feedback_key) AS seq,
+           row_number() OVER srs_order AS seq,
+           lag(round(r.srs_total, 1)) OVER srs_order AS prev,
            count(*) OVER (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL) AS n
     FROM ratings r JOIN feedback f USING (feedback_key)
+    WINDOW srs_order AS (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL
+                         ORDER BY r.rated_at, r.feedback_key)
 )
-SELECT * EXCLUDE (seq, n),
+SELECT * EXCLUDE (seq, n, prev),
        CASE WHEN srs_total IS NOT NULL THEN seq END AS srs_seq,
-       CASE WHEN srs_total IS NOT NULL THEN n - seq + 1 END AS srs_rev
+       CASE WHEN srs_total IS NOT NULL THEN n - seq + 1 END AS srs_rev,
+       CASE WHEN srs_total IS NOT NULL THEN prev END AS srs_prev
 FROM numbered
 ORDER BY rated_at, feedback_key;

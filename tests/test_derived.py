@@ -98,6 +98,19 @@ def test_attention_ratings_order_equals_sorting_every_rating(demo_db):
     con.close()
 
 
+def test_stored_previous_rating_equals_looking_it_up(demo_db):
+    """rupture_events reads each rating's previous SRS from rating_facts.srs_prev instead of sorting again."""
+    con = db.connect(demo_db)
+    fresh = con.execute("""
+        SELECT feedback_key, lag(round(srs_total, 1)) OVER (PARTITION BY client_id, therapist_id
+                                                            ORDER BY rated_at, feedback_key)
+        FROM ratings WHERE srs_total IS NOT NULL ORDER BY feedback_key""").fetchall()
+    stored = con.execute("SELECT feedback_key, srs_prev FROM rating_facts WHERE srs_total IS NOT NULL "
+                         "ORDER BY feedback_key").fetchall()
+    assert stored == fresh and sum(prev is not None for _, prev in fresh) > 1000
+    con.close()
+
+
 def test_attention_pairs_equal_aggregating_every_pair(demo_db):
     """Only candidate pairs are aggregated; the result must equal aggregating all of them and then filtering."""
     con = db.connect(demo_db)
