@@ -25,10 +25,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from attune import db
+from attune import attention_facts, db, settings
 from attune.filters import Filters
 from attune.formatting import rate
-from attune.settings import THRESHOLDS
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,7 @@ def label(kind: str) -> str:
 
 def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = None) -> dict[str, Any]:
     """The parameters every rule query takes: the filter selection, the thresholds and the day."""
-    scope = filters.params() if filters is not None else dict(NO_SCOPE)
-    return {**scope, **values, "as_of": as_of}
+    return {**_scope(filters), **values, "as_of": as_of}
 
 
 def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> date | None:
@@ -90,17 +88,68 @@ def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None =
 def flags(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any], filters: Filters | None = None,
           kinds: tuple[str, ...] | None = None) -> pl.DataFrame:
     """Every flag raised on `as_of`, one row per relationship and rule (reviews do not hide anything here)."""
-    params = rule_params(as_of, values, filters)
+    return _flags_in(cur, as_of, values, _scope(filters), kinds).sort(
+        "client_id", "therapist_id", pl.col("severity"), "flag_kind", descending=[False, False, True, False])
+
+
+def _flags_in(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any], scope: dict[str, Any],
+              kinds: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Read from the stored list when it answers this day and these thresholds (attune/attention_facts.py),
+    otherwise computed by running the rules."""
+    if attention_facts.is_current(cur, as_of, values):
+        raised = attention_facts.flags(cur, scope).cast(FLAG_SCHEMA)
+        return raised if kinds is None else raised.filter(pl.col("flag_kind").is_in(list(kinds)))
+    return _run_rules(cur, {**scope, **values, "as_of": as_of}, kinds)
+
+
+def _run_rules(cur: duckdb.DuckDBPyConnection, params: dict[str, Any],
+               kinds: tuple[str, ...] | None = None) -> pl.DataFrame:
     frames = [db.run_query(cur, rule.query, params).select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA)
               for rule in RULES if kinds is None or rule.kind in kinds]
-    return pl.concat([pl.DataFrame(schema=FLAG_SCHEMA), *frames]).sort(
-        "client_id", "therapist_id", pl.col("severity"), "flag_kind", descending=[False, False, True, False])
+    return pl.concat([pl.DataFrame(schema=FLAG_SCHEMA), *frames])
+
+
+def _scope(filters: Filters | None) -> dict[str, Any]:
+    return filters.params() if filters is not None else dict(NO_SCOPE)
 
 
 def relationships(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any],
                   filters: Filters | None = None) -> pl.DataFrame:
     """The relationships active on `as_of`, with sessions so far, SRS trend and review state."""
+    if attention_facts.is_current(cur, as_of, values):
+        return attention_facts.relationships(cur, as_of, _scope(filters))
     return db.run_query(cur, "attention_relationships", rule_params(as_of, values, filters))
+
+
+REVIEW_COLUMNS = ("reviewed_at", "reviewed_by", "review_note", "follow_up", "discussed")
+
+
+def default_day(cur: duckdb.DuckDBPyConnection) -> date | None:
+    """The day the pages show the list for (the newest session, or today when bookings lie ahead)."""
+    newest = latest_day(cur)
+    return None if newest is None else min(newest, date.today())
+
+
+def refresh_stored(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Compute and store the list for the default day and the saved thresholds unless the stored one still
+    answers them; True when it stored a new one. One transaction: the fingerprint and the list come from
+    the same snapshot. Another process or session storing at the same moment wins (False here)."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        as_of, values = default_day(cur), settings.load(cur)
+        if as_of is None or attention_facts.is_current(cur, as_of, values):
+            cur.execute("ROLLBACK")
+            return False
+        params = rule_params(as_of, values)
+        pairs = db.run_query(cur, "attention_relationships", params).drop(REVIEW_COLUMNS)
+        attention_facts.store(cur, _run_rules(cur, params), pairs, attention_facts.fingerprint(cur, as_of, values))
+        cur.execute("COMMIT")
+        return True
+    except Exception as exc:
+        cur.execute("ROLLBACK")
+        if isinstance(exc, duckdb.TransactionException):
+            return False
+        raise
 
 
 def weekly_list(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any],
@@ -178,7 +227,7 @@ def preview(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any],
                   .iter_rows())
     rows = []
     for rule in RULES:
-        used = [t for t in THRESHOLDS if rule.kind in t.rules]
+        used = [t for t in settings.THRESHOLDS if rule.kind in t.rules]
         rows.append({"flag_kind": rule.kind, "rule": rule.label,
                      "thresholds": ", ".join(f"{t.label} {values[t.key]:g} {t.unit}" for t in used)
                      or f"open, or made in the last {values['active_days']:g} days",
@@ -242,10 +291,9 @@ def client_flags(cur: duckdb.DuckDBPyConnection, client_id: str, as_of: date, va
     therapists = db.run_query(cur, "attention_client_therapists", {"client_id": client_id, **scope})
     if therapists.is_empty():
         return pl.DataFrame(schema=FLAG_SCHEMA)
-    params = {**scope, "therapist_ids": therapists["therapist_id"].to_list(), **values, "as_of": as_of}
-    frames = [db.run_query(cur, rule.query, params).filter(pl.col("client_id") == client_id)
-              .select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA) for rule in RULES]
-    return pl.concat([pl.DataFrame(schema=FLAG_SCHEMA), *frames]).sort("severity", descending=True)
+    raised = _flags_in(cur, as_of, values, {**scope, "therapist_ids": therapists["therapist_id"].to_list()})
+    return raised.filter(pl.col("client_id") == client_id).sort(
+        "severity", "therapist_id", "flag_kind", descending=[True, False, False])
 
 
 def to_records(listed: pl.DataFrame, raised: pl.DataFrame) -> list[dict[str, Any]]:

@@ -146,6 +146,8 @@ def _import(args) -> int:
         reports.append(ingest.import_file(con, path, kind=args.kind, date_format=args.date_format,
                                           keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
                                           sheet=args.sheet, profile=profile, rejects_dir=args.rejects))
+    if any(report.status == "imported" for report in reports):
+        _update_attention_list(con, quiet=args.json)
     con.close()
     code = exit_code(reports)
     if args.json:
@@ -204,7 +206,15 @@ def _undo(args) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"Undid batch {result['batch_id']}: removed {result['removed']:,} rows, restored {result['restored']:,}.")
+    _update_attention_list(con, quiet=False)
     return 0
+
+
+def _update_attention_list(con, quiet: bool) -> None:
+    """Store the attention list for the new data (attune/attention_facts.py), saying so: it takes seconds at scale."""
+    started = time.perf_counter()
+    if attention.refresh_stored(con) and not quiet:
+        print(f"Updated the attention list in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
 
 
 def _batches(args) -> int:

@@ -60,6 +60,9 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
 
         derived.refresh(con)
         run_script(con, "_macros")
+        from attune import attention  # the rules' macros must be defined first
+
+        attention.refresh_stored(con)
     return con
 
 

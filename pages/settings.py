@@ -44,6 +44,8 @@ if save.button("Save", type="primary", key="settings_save", disabled=not changed
             settings.save(cur, edited, updated_by=viewer.identity)
             access.record(cur, viewer, "settings", "; ".join(f"{k} = {edited[k]:g}" for k in edited
                                                              if edited[k] != stored[k]))
+        with st.spinner("Updating the attention list for the new thresholds…"), cursor() as cur:
+            attention.refresh_stored(cur)
     except settings.SettingsError as exc:
         st.error(str(exc))
     else:

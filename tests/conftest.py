@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from attune import db, demo, ingest
+from attune import attention, db, demo, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ def demo_db_template(demo_exports, tmp_path_factory) -> Path:
     for kind in ("therapists", "sessions", "feedback", "episodes", "switch_requests"):
         report = ingest.import_file(con, demo_exports / f"{kind}.csv")
         assert report.status == "imported", report.summary
+    attention.refresh_stored(con)  # as `attune import` does after its files
     con.close()
     return path
 

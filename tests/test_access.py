@@ -18,6 +18,7 @@ UNSCOPED = {
     "data_extent": "freshness of the whole database (counts and dates only)",
     "team_therapists": "computes the scope itself",
     "derived_source": "row and batch counts, to know when derived tables must be rebuilt (attune/derived.py)",
+    "attention_source": "row and batch counts, to know when the stored attention list is stale (attention_facts)",
     "integrity_problems": "counts of broken invariants for `attune check` and backups (no rows shown)",
 }
 

@@ -1,0 +1,87 @@
+"""The stored attention list answers exactly what running the rules would, and is used only while it matches."""
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from attune import attention, attention_facts, db, ingest, settings
+from attune.filters import Filters
+
+
+@pytest.fixture
+def cur(demo_db):
+    con = db.connect(demo_db)
+    yield con.cursor()
+    con.close()
+
+
+def live(monkeypatch, fn, *args):
+    """fn(*args) with the stored list ignored: the rules run."""
+    with monkeypatch.context() as m:
+        m.setattr(attention_facts, "is_current", lambda *_: False)
+        return fn(*args)
+
+
+def scopes(cur) -> list[Filters | None]:
+    pairs = attention.relationships(cur, attention.default_day(cur), settings.load(cur))
+    therapist, supervisor = pairs["therapist_id"][0], pairs.drop_nulls("supervisor")["supervisor"][0]
+    site, service = pairs["site"][0], pairs["service"][0]
+    day = date(2026, 1, 1)
+    return [None, Filters(day, day, therapist_ids=(therapist,)), Filters(day, day, supervisors=(supervisor,)),
+            Filters(day, day, sites=(site,), services=(service,)),
+            Filters(day, day, visible_therapists=tuple(pairs["therapist_id"].unique().sort()[:5]))]
+
+
+def test_stored_list_equals_running_the_rules_for_every_filter(cur, monkeypatch):
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    assert attention_facts.is_current(cur, as_of, values)
+    for filters in scopes(cur):
+        stored = attention.weekly_list(cur, as_of, values, filters, True)
+        assert stored.equals(live(monkeypatch, attention.weekly_list, cur, as_of, values, filters, True)), filters
+        assert attention.flags(cur, as_of, values, filters).equals(
+            live(monkeypatch, attention.flags, cur, as_of, values, filters))
+        assert not stored.is_empty()
+    client = stored["client_id"][0]
+    assert attention.client_flags(cur, client, as_of, values).equals(
+        live(monkeypatch, attention.client_flags, cur, client, as_of, values))
+
+
+def test_another_day_or_other_thresholds_run_the_rules(cur, monkeypatch):
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    assert not attention_facts.is_current(cur, as_of - timedelta(days=30), values)
+    stricter = {**values, "srs_cutoff": values["srs_cutoff"] - 4}
+    assert not attention_facts.is_current(cur, as_of, stricter)
+    fewer = attention.flags(cur, as_of, stricter)
+    assert fewer.height < attention.flags(cur, as_of, values).height  # a lower cutoff flags fewer low scores
+    settings.save(cur, stricter)
+    assert not attention_facts.is_current(cur, as_of, stricter)
+    assert attention.refresh_stored(cur) and attention_facts.is_current(cur, as_of, stricter)
+    assert attention.flags(cur, as_of, stricter).equals(fewer)
+
+
+def test_review_keeps_the_store_and_shows_as_discussed(cur):
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    first = attention.weekly_list(cur, as_of, values).row(0, named=True)
+    attention.mark_discussed(cur, first["client_id"], first["therapist_id"], as_of=as_of, note="talked")
+    assert attention_facts.is_current(cur, as_of, values)
+    after = attention.weekly_list(cur, as_of, values, None, True)
+    row = after.filter((pl.col("client_id") == first["client_id"]) & (pl.col("therapist_id") == first["therapist_id"]))
+    assert row["discussed"].to_list() == [True] and row["review_note"].to_list() == ["talked"]
+    assert not attention.refresh_stored(cur)  # nothing to recompute
+
+
+def test_an_import_makes_the_store_stale_until_refreshed(cur, write_csv, monkeypatch):
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    pair = attention.relationships(cur, as_of, values).row(0, named=True)
+    before = attention.client_flags(cur, pair["client_id"], as_of, values)
+    client, therapist = pair["client_id"], pair["therapist_id"]
+    missed = "".join(f"X{i},{client},{therapist},{as_of}T0{i}:00:00,no_show\n" for i in range(1, 6))
+    report = ingest.import_file(cur, write_csv("sessions.csv", "session_id,client_id,therapist_id,scheduled_at,"
+                                               "status\n" + missed))
+    assert report.status == "imported", report.summary
+    assert not attention_facts.is_current(cur, as_of, values)
+    after = attention.client_flags(cur, pair["client_id"], as_of, values)  # the rules run on the new data
+    assert "missed_sessions" in after["flag_kind"].to_list() and "missed_sessions" not in before["flag_kind"].to_list()
+    assert attention.refresh_stored(cur)
+    assert attention.client_flags(cur, pair["client_id"], as_of, values).equals(after)
