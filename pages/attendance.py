@@ -7,7 +7,7 @@ from attune.charts import BLUE, ORANGE, PURPLE
 from attune.formatting import period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -51,7 +51,7 @@ choice = st.radio("Break down by", list(attendance.DIMENSIONS), format_func=atte
 rows = attendance.dimension(frame, choice)
 label = attendance.DIMENSIONS[choice]
 horizontal = choice in ("therapist", "site", "service")
-st.plotly_chart(rate_charts.rate_intervals(rows, [NO_SHOW, LATE], horizontal=horizontal,
+st.plotly_chart(figure(rate_charts.rate_intervals, rows, [NO_SHOW, LATE], horizontal=horizontal,
                                            reference=total["no_show_rate"], reference_label="all no-shows"),
                 width="stretch", theme=None, key="attendance_breakdown_chart")
 st.caption("Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
@@ -62,7 +62,8 @@ show_table(attendance.rate_table(rows, label), f"attendance by {label.lower()}",
 
 st.subheader("No-shows by weekday and hour")
 grid = attendance.dimension(frame, "weekday_hour")
-st.plotly_chart(rate_charts.weekday_hour_heatmap(grid, attendance.SMALL_DENOMINATOR), width="stretch", theme=None,
+st.plotly_chart(figure(rate_charts.weekday_hour_heatmap, grid, attendance.SMALL_DENOMINATOR),
+                width="stretch", theme=None,
                 key="attendance_heatmap")
 st.caption(f"Each cell: no-show rate and its denominator. * fewer than {attendance.SMALL_DENOMINATOR} "
            "appointments: read with care.")
@@ -71,7 +72,7 @@ st.subheader("Over time")
 grain = st.radio("Group by", list(attendance.GRAINS), format_func=attendance.GRAINS.__getitem__, horizontal=True,
                  key="attendance_grain")
 trend = load(attendance.trend, filters, grain)
-st.plotly_chart(rate_charts.rate_trend(trend, [NO_SHOW, LATE, CLINICIAN],
+st.plotly_chart(figure(rate_charts.rate_trend, trend, [NO_SHOW, LATE, CLINICIAN],
                                        tick_format="%d %b<br>%Y" if grain == "week" else "%b<br>%Y"),
                 width="stretch", theme=None, key="attendance_trend_chart")
 st.caption("Clinician cancellations are a share of all bookings; the other two of attended + no-shows + late "
@@ -84,7 +85,7 @@ st.markdown(f"**{rate(total['clinician_cancel'], total['booked'])}** bookings we
             "clinic. These are kept apart from the client's misses: not the client's doing, but repeated ones strain "
             "the relationship.")
 therapists = attendance.dimension(frame, "therapist")
-st.plotly_chart(rate_charts.rate_intervals(therapists, [CLINICIAN], reference=total["clinician_cancel_rate"],
+st.plotly_chart(figure(rate_charts.rate_intervals, therapists, [CLINICIAN], reference=total["clinician_cancel_rate"],
                                            reference_label="all"),
                 width="stretch", theme=None, key="attendance_clinician_chart")
 cancelled = attendance.repeated_clinician_cancels(pairs)

@@ -8,7 +8,7 @@ from attune import access, attention, charts, ruptures, settings, themes
 from attune.formatting import day, plain, rate
 from attune.ui import sidebar
 from attune.ui.access import require
-from attune.ui.cache import cursor, load
+from attune.ui.cache import cursor, figure, load
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -94,7 +94,7 @@ broken = load(ruptures.for_client, client, as_of, values, filters.visible_therap
 if history.is_empty():
     st.info(f"No sessions or ratings for client {plain(client)} up to {day(as_of)} (or none you may see).")
 else:
-    st.plotly_chart(charts.client_timeline(history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
+    st.plotly_chart(figure(charts.client_timeline, history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
                                            values["ors_cutoff"], as_of, broken), width="stretch", theme=None,
                     key="attention_timeline")
     if not broken.is_empty():

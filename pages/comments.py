@@ -7,7 +7,7 @@ from attune import access, charts, themes
 from attune.formatting import period, rate
 from attune.overview import has_any_sessions
 from attune.ui import sidebar
-from attune.ui.cache import cursor, load
+from attune.ui.cache import cursor, figure, load
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -35,7 +35,8 @@ else:
     show_table(counts.drop("therapist_id"), "comment-themes-by-therapist", filters, key="comments_counts",
                on_select="rerun", selection_mode="single-row")
     st.subheader("Over time")
-    st.plotly_chart(charts.theme_counts(themes.over_time(tagged), [t.label for t in themes.THEMES]), width="stretch",
+    st.plotly_chart(figure(charts.theme_counts, themes.over_time(tagged), [t.label for t in themes.THEMES]),
+                    width="stretch",
                     theme=None, key="comments_chart")
 
     st.subheader("The comments")

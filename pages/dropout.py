@@ -10,7 +10,7 @@ from attune.formatting import period, rate
 from attune.rate_charts import RateSeries
 from attune.survival import median_time, survival_at
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -57,7 +57,7 @@ curves = dropout.retention(episodes, chosen, event)
 if curves.is_empty():
     st.info("No episode started in this period, so there is no retention curve. Widen the date range.")
 else:
-    st.plotly_chart(rate_charts.retention_curves(curves), width="stretch", theme=None, key="dropout_km_chart")
+    st.plotly_chart(figure(rate_charts.retention_curves, curves), width="stretch", theme=None, key="dropout_km_chart")
     clinic = curves.filter(pl.col("group") == dropout.CLINIC)
     median = median_time(clinic)
     after = {f"after {k} session{'s' if k > 1 else ''}": survival_at(clinic, k) for k in (1, 2, 5)}
@@ -76,7 +76,7 @@ therapists = dropout.by_therapist(episodes).filter(pl.col("ended") > 0)
 if therapists.is_empty():
     st.caption("No episode ended in this period.")
 else:
-    st.plotly_chart(rate_charts.rate_intervals(therapists, [DROPOUT, EARLY], reference=facts["dropout_rate"],
+    st.plotly_chart(figure(rate_charts.rate_intervals, therapists, [DROPOUT, EARLY], reference=facts["dropout_rate"],
                                                reference_label="all"),
                     width="stretch", theme=None, key="dropout_therapist_chart")
     st.caption("Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
@@ -89,7 +89,7 @@ alliance = split.rename({"group": "level"})
 if alliance.is_empty():
     st.caption("No episode ended in this period.")
 else:
-    st.plotly_chart(rate_charts.rate_intervals(alliance, [DROPOUT], reference=facts["dropout_rate"],
+    st.plotly_chart(figure(rate_charts.rate_intervals, alliance, [DROPOUT], reference=facts["dropout_rate"],
                                                reference_label="all"),
                     width="stretch", theme=None, key="dropout_alliance_chart")
     st.caption(f"Early SRS = mean of the episode's first two SRS ratings; {SRS_CUTOFF:g} is the usual signal to "

@@ -5,7 +5,7 @@ import streamlit as st
 from attune import fit, overview, rate_charts
 from attune.formatting import period
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -42,10 +42,10 @@ cards[3].metric("Open now", f"{open_now.height:,}", border=True, help="Still ope
 
 if made.height:
     st.subheader("Requests over time, by reason")
-    st.plotly_chart(rate_charts.category_months(fit.over_time(requests)), width="stretch", theme=None,
+    st.plotly_chart(figure(rate_charts.category_months, fit.over_time(requests)), width="stretch", theme=None,
                     key="fit_months_chart")
     left, right = st.columns([3, 2], vertical_alignment="center")
-    left.plotly_chart(rate_charts.category_bars(fit.by_category(requests)), width="stretch", theme=None,
+    left.plotly_chart(figure(rate_charts.category_bars, fit.by_category(requests)), width="stretch", theme=None,
                       key="fit_category_chart")
     right.caption("Reasons are the client's own words, grouped by keywords into personality/fit, approach, "
                   "practical/scheduling, identity/culture and other. The grouping is a reading aid: the original "
@@ -58,8 +58,8 @@ if made.height:
     st.subheader("From → to")
     view = st.radio("Show flows as", ["Matrix", "Sankey"], horizontal=True, key="fit_flow_view")
     flows = fit.flows(requests)
-    figure = rate_charts.flow_matrix(flows) if view == "Matrix" else rate_charts.flow_sankey(flows)
-    st.plotly_chart(figure, width="stretch", theme=None, key="fit_flow_chart")
+    st.plotly_chart(figure(rate_charts.flow_matrix if view == "Matrix" else rate_charts.flow_sankey, flows),
+                    width="stretch", theme=None, key="fit_flow_chart")
     st.caption("Rows: the therapist the client asked to leave; columns: the new therapist. Counts of requests made "
                "in the period.")
 
@@ -70,7 +70,7 @@ if made.height:
     else:
         st.markdown(fit.change_text(summary) + f" Of {summary['started']} client(s) who have seen the new therapist, "
                     f"**{summary['stayed']}** stayed (still attending, or ended without dropping out).")
-        st.plotly_chart(rate_charts.outcome_bars(fit.outcome_counts(requests), fit.OUTCOMES), width="stretch",
+        st.plotly_chart(figure(rate_charts.outcome_bars, fit.outcome_counts(requests), fit.OUTCOMES), width="stretch",
                         theme=None, key="fit_outcome_chart")
         if client_rows:
             show_table(fit.outcomes_table(requests), "after a switch", filters, key="fit_outcomes", aggregate=False)

@@ -5,7 +5,7 @@ import streamlit as st
 from attune import charts, overview, ruptures, settings
 from attune.formatting import period, rate
 from attune.ui import sidebar
-from attune.ui.cache import chart, load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 
 filters = sidebar.render()
@@ -24,7 +24,7 @@ for i, card in enumerate(cards):
                           delta_color=card.delta_color)
 
 st.subheader("Week by week")
-st.plotly_chart(chart(charts.weekly_trend, overview.weekly, filters), width="stretch", theme=None,
+st.plotly_chart(figure(charts.weekly_trend, load(overview.weekly, filters)), width="stretch", theme=None,
                 key="overview_trend")
 
 st.subheader("Rupture and repair")
@@ -36,4 +36,4 @@ else:
     st.caption(f"Share of ruptures repaired per {repairs['grain'][0]}, with its 95% interval: "
                f"{rate(repaired, resolved)} ruptures with a known outcome in the period; "
                f"{int(repairs['open'].sum()):,} still open. Per therapist on the Rupture and repair page.")
-    st.plotly_chart(charts.repair_rate(repairs), width="stretch", theme=None, key="overview_repair")
+    st.plotly_chart(figure(charts.repair_rate, repairs), width="stretch", theme=None, key="overview_repair")

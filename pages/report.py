@@ -10,7 +10,7 @@ from attune.exports import export_name
 from attune.filters import SRS_CUTOFF
 from attune.formatting import period
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 from attune.ui.tables import record_export, show_table
 
@@ -53,13 +53,13 @@ if data.therapists.is_empty():
     st.info("No rated sessions in this period.")
 else:
     show_table(report.lowest_therapists(data), "lowest mean srs", filters, key="report_lowest")
-    st.plotly_chart(charts.therapist_srs(data.therapists, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD),
+    st.plotly_chart(figure(charts.therapist_srs, data.therapists, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD),
                     width="stretch", theme=None, key="report_therapists_chart")
     st.caption(f"All {data.therapists.height} therapists with rated sessions. Bars: 95% intervals, clients as the "
                f"units. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients.")
 
 st.subheader("Week by week")
-st.plotly_chart(charts.weekly_trend(data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend")
+st.plotly_chart(figure(charts.weekly_trend, data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend")
 
 st.subheader("Open requests to change therapist")
 if data.switches.is_empty():

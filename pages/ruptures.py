@@ -6,7 +6,7 @@ from attune import charts, ruptures, settings
 from attune.formatting import day, period, rate
 from attune.glossary import MIN_CASELOAD
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -47,7 +47,8 @@ st.subheader("By therapist")
 st.caption(f"Share of ruptures repaired with its 95% interval; the dashed line is the clinic's "
            f"{rate(total['repaired'], total['resolved'])}. Hollow dots: fewer than {MIN_CASELOAD} clients rated, "
            "too few for a comparison to mean much. Overlapping intervals mean the difference may well be noise.")
-st.plotly_chart(charts.repair_by_therapist(per, total["share_repaired"], MIN_CASELOAD), width="stretch", theme=None,
+st.plotly_chart(figure(charts.repair_by_therapist, per, total["share_repaired"], MIN_CASELOAD),
+                width="stretch", theme=None,
                 key="ruptures_chart")
 show_table(ruptures.therapist_table(per, MIN_CASELOAD), "rupture-repair-by-therapist", filters,
            key="ruptures_by_therapist", column_config={

@@ -7,7 +7,7 @@ from attune import ruptures, therapists
 from attune import therapist_charts as charts
 from attune.formatting import period
 from attune.ui import sidebar
-from attune.ui.cache import load
+from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -59,7 +59,7 @@ else:
                 continue
             phi = frame[f"{key}_phi"][0]
             curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1, phi)
-            st.plotly_chart(charts.funnel(points, curve, totals[f"{key}_rate"], label, unit, highlight),
+            st.plotly_chart(figure(charts.funnel, points, curve, totals[f"{key}_rate"], label, unit, highlight),
                             width="stretch", theme=None, key=f"therapists_funnel_{key}")
             if phi > 1:
                 st.caption(therapists.overdispersion_note(phi))
@@ -71,7 +71,7 @@ else:
             st.caption(therapists.SHRINKAGE_NOTE)
             if points["srs_between_sd"][0] == 0:
                 st.caption(therapists.NO_SPREAD_NOTE)
-            st.plotly_chart(charts.alliance_intervals(points, points["srs_grand_mean"][0], highlight),
+            st.plotly_chart(figure(charts.alliance_intervals, points, points["srs_grand_mean"][0], highlight),
                             width="stretch", theme=None, key="therapists_alliance")
 
 st.subheader("Outcome (ORS)")
@@ -102,7 +102,8 @@ show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist 
            key="therapists_profile", aggregate=False)  # mixed cells: exported as shown, to roles that see rows
 trend = load(therapists.weekly, filters, drill)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
-st.plotly_chart(charts.therapist_trend(trend, names[drill]), width="stretch", theme=None, key="therapists_trend")
+st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
+                width="stretch", theme=None, key="therapists_trend")
 st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
             "a fault count (see the Rupture and repair page).")
 repair = load(ruptures.by_therapist, filters, None, as_of)

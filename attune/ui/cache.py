@@ -86,19 +86,19 @@ def load(fn: Callable[..., T], *args: Any) -> T:
         st.rerun()
 
 
-def chart(build: Callable[..., Any], fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
-    """build(load(fn, *args), **options): a Plotly figure, cached like `load`.
+def figure(build: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """build(*args, **options): a Plotly figure, cached on the values of its inputs (frames hashed by content).
 
-    Building a figure costs far more than sending it (Plotly validates every property: 50-200 ms for a
-    two-panel chart, more than the query behind it), so a warm rerun reuses the built figure. The figure
-    is shared between sessions: pass it to st.plotly_chart as it is, never modify it.
+    Building a figure costs more than the query behind it (Plotly validates every property: 50-500 ms for
+    a chart), so a warm rerun, or another session looking at the same numbers, reuses the built figure.
+    The figure is shared between sessions: pass it to st.plotly_chart as it is, never modify it.
     """
-    version = _run_version()
-    try:
-        return _chart(_name(build), _name(fn), args, tuple(sorted(options.items())), version, str(db.db_path()))
-    except _VersionMoved:
-        st.session_state.pop(PINNED, None)
-        st.rerun()
+    return _figure(_name(build), args, tuple(sorted(options.items())))
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(build_path: str, args: tuple, options: tuple) -> Any:
+    return _resolve(build_path)(*args, **dict(options))
 
 
 def _name(fn: Callable[..., Any]) -> str:
@@ -123,12 +123,7 @@ def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
         return result
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _chart(build_path: str, fn_path: str, args: tuple, options: tuple, version: int, db_file: str) -> Any:
-    return _resolve(build_path)(_load(fn_path, args, version, db_file), **dict(options))
-
-
 def clear() -> None:
     """Forget every cached result and figure (the connection stays open)."""
     _load.clear()
-    _chart.clear()
+    _figure.clear()
