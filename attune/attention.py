@@ -142,7 +142,8 @@ def refresh_stored(cur: duckdb.DuckDBPyConnection) -> bool:
             return False
         params = rule_params(as_of, values)
         pairs = db.run_query(cur, "attention_relationships", params).drop(REVIEW_COLUMNS)
-        attention_facts.store(cur, _run_rules(cur, params), pairs, attention_facts.fingerprint(cur, as_of, values))
+        attention_facts.store(cur, _run_rules(cur, params), pairs, params,
+                              attention_facts.fingerprint(cur, as_of, values))
         cur.execute("COMMIT")
         return True
     except Exception as exc:

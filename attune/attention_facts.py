@@ -3,7 +3,9 @@
 Running the nine rules over every rating, booking and request takes seconds at a million sessions, and the
 Needs attention page, the meeting report and the Settings preview all ask the same question: the list on
 the newest day with the saved thresholds. So that answer is stored (attention_flag_facts and
-attention_pair_facts, for every relationship, without any filter) and each page only filters it.
+attention_pair_facts, for every relationship, without any filter) and each page only filters it. The same
+goes for every rupture and how it turned out (rupture_facts, read through the judged_ruptures macro), which
+the Rupture and repair, Therapists and Overview pages count.
 
 The stored answer carries a fingerprint of what it was computed from: every import batch and the row counts
 of the tables the rules read, the thresholds, the day and the SQL of the rules. A reader uses it only when
@@ -61,13 +63,16 @@ def relationships(cur: duckdb.DuckDBPyConnection, as_of: date, scope: dict[str, 
     return db.run_query(cur, "attention_stored_relationships", {**scope, "as_of": as_of})
 
 
-def store(cur: duckdb.DuckDBPyConnection, raised: pl.DataFrame, pairs: pl.DataFrame, source: str) -> None:
-    """Replace the stored list, labelled with `source` (its fingerprint, taken in the same transaction)."""
+def store(cur: duckdb.DuckDBPyConnection, raised: pl.DataFrame, pairs: pl.DataFrame, params: dict[str, Any],
+          source: str) -> None:
+    """Replace the stored list and ruptures (for the day and thresholds in `params`), labelled with `source`
+    (their fingerprint, taken in the same transaction)."""
     cur.register("attention_flags_frame", raised)
     cur.register("attention_pairs_frame", pairs)
     try:
         db.execute(cur, "store_attention_flags")
         db.execute(cur, "store_attention_pairs")
+        db.execute(cur, "store_rupture_facts", params)
         db.execute(cur, "set_meta_value", {"key": SOURCE_KEY, "value": source})
     finally:
         cur.unregister("attention_flags_frame")

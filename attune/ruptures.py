@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from attune import attention, db, metrics, settings
+from attune import attention, attention_facts, db, metrics, settings
 from attune.filters import Filters
 from attune.formatting import rate
 from attune.glossary import MIN_CASELOAD
@@ -29,12 +29,13 @@ STATUS_LABEL = {"repaired": "repaired", "unrepaired": "not repaired", "open": "n
 
 def _params(cur: duckdb.DuckDBPyConnection, filters: Filters | None, values: dict[str, Any] | None,
             as_of: date | None) -> dict[str, Any]:
-    """Filter parameters, thresholds (stored ones when not given) and the day outcomes are judged on."""
+    """Filter parameters, thresholds (stored ones when not given), the day outcomes are judged on, and whether
+    the stored ruptures (attune/attention_facts.py) answer that day and those thresholds."""
     values = settings.load(cur) if values is None else values
     if as_of is None:
         as_of = attention.latest_day(cur, None if filters is None else filters.visible_therapists) or date.today()
     scope = filters.params() if filters is not None else dict(attention.NO_SCOPE)
-    return {**scope, **values, "as_of": as_of}
+    return {**scope, **values, "as_of": as_of, "stored": attention_facts.is_current(cur, as_of, values)}
 
 
 def wilson(successes: int, n: int) -> tuple[float | None, float | None]:

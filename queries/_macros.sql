@@ -240,3 +240,14 @@ SELECT client_id, therapist_id, site, service, seq, rated_at AS rupture_at, befo
        coalesce(stopped, false) AS stopped, repair_at, repair_srs, repair_seq - seq AS sessions_to_repair,
        latest_since_srs, last_contact
 FROM judged;
+
+-- judged_ruptures: rupture_events for every relationship, read from rupture_facts (stored for the newest day and
+-- the saved thresholds by attune.attention.refresh_stored) when `stored` is true, else computed now. The caller
+-- passes stored = attention_facts.is_current(...) for the same day and thresholds; the branch not taken costs
+-- nothing. rupture_facts starts empty, with the columns of rupture_events.
+CREATE TABLE IF NOT EXISTS rupture_facts AS
+SELECT * FROM rupture_events(DATE '2000-01-01', 2, 36, 3, 42, NULL) LIMIT 0;
+CREATE OR REPLACE MACRO judged_ruptures(as_of, k, cutoff, r, active_days, stored) AS TABLE
+SELECT * FROM rupture_facts WHERE stored
+UNION ALL
+SELECT * FROM rupture_events(as_of, k, cutoff, r, active_days, NULL) WHERE NOT stored;

@@ -1,7 +1,7 @@
 -- Rupture and repair per therapist for the period: how many ruptures were noticed (rupture rating in the
 -- period), how they turned out as of $as_of, and how many rated sessions a repair took. Every therapist with a
 -- rating in the period is listed, those without a rupture too.
--- Parameters: $as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $start_date, $end_date,
+-- Parameters: $stored (read the stored rupture_facts: see judged_ruptures), $as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $start_date, $end_date,
 --             $therapist_ids, $supervisors, $sites, $services, $visible.
 -- Returns: therapist_id, therapist_name, supervisor, clients BIGINT (clients rated in the period), rated BIGINT,
 --   ruptures BIGINT, repaired BIGINT, unrepaired BIGINT, open BIGINT, stopped BIGINT (unrepaired because the
@@ -20,7 +20,7 @@ ruptured AS (
            count(*) FILTER (WHERE e.status = 'open') AS open,
            count(*) FILTER (WHERE e.stopped) AS stopped,
            median(e.sessions_to_repair) AS median_to_repair
-    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, NULL) e
+    FROM judged_ruptures($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $stored) e
     LEFT JOIN therapists t USING (therapist_id)
     WHERE in_scope(e.therapist_id, t.supervisor, e.site, e.service, e.rupture_at, $start_date, $end_date,
                    $therapist_ids, $supervisors, $sites, $services, $visible)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from attune import attention, attention_facts, db, ingest, settings
+from attune import attention, attention_facts, db, ingest, ruptures, settings
 from attune.filters import Filters
 
 
@@ -85,3 +85,14 @@ def test_an_import_makes_the_store_stale_until_refreshed(cur, write_csv, monkeyp
     assert "missed_sessions" in after["flag_kind"].to_list() and "missed_sessions" not in before["flag_kind"].to_list()
     assert attention.refresh_stored(cur)
     assert attention.client_flags(cur, pair["client_id"], as_of, values).equals(after)
+
+
+def test_stored_ruptures_equal_judging_them_now(cur, monkeypatch):
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    for filters in scopes(cur):
+        period = Filters(date(2025, 6, 1), as_of, filters.therapist_ids, filters.supervisors, filters.sites,
+                         filters.services, filters.visible_therapists) if filters else Filters(date(2025, 6, 1), as_of)
+        for fn in (ruptures.events, ruptures.by_therapist, ruptures.over_time):
+            stored = fn(cur, period, values, as_of)
+            assert stored.equals(live(monkeypatch, fn, cur, period, values, as_of)), (fn.__name__, filters)
+        assert not ruptures.events(cur, period, values, as_of).is_empty()
