@@ -106,15 +106,13 @@ def repeated_clinician_cancels(pairs: pl.DataFrame, min_count: int = 2) -> pl.Da
 
 def rate_table(frame: pl.DataFrame, level_title: str) -> pl.DataFrame:
     """Counts and rates of one breakdown for display: every rate written with its denominator."""
-    written = rate_text
-
     return frame.select(
         pl.col("level").alias(level_title),
-        written("no_show", "kept").alias("No-show rate"),
+        rate_text("no_show", "kept").alias("No-show rate"),
         pl.format("{}–{}%", (100 * pl.col("no_show_low")).round(1), (100 * pl.col("no_show_high")).round(1))
         .alias("No-show 95% interval"),
-        written("late_cancel", "kept").alias("Late-cancellation rate"),
-        written("clinician_cancel", "booked").alias("Clinician cancellations (of bookings)"),
+        rate_text("late_cancel", "kept").alias("Late-cancellation rate"),
+        rate_text("clinician_cancel", "booked").alias("Clinician cancellations (of bookings)"),
         pl.col("attended").alias("Attended"),
         pl.col("no_show").alias("No-shows"),
         pl.col("late_cancel").alias("Late cancellations"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -34,7 +35,9 @@ SOURCE_KEY = "attention_source"
 RECIPE_QUERIES = ("attention_relationships", "attention_stored_flags", "attention_stored_relationships", "_macros")
 
 
+@cache
 def _recipe() -> str:
+    """A hash of the SQL that computes and reads the stored list (read once per process, like the queries)."""
     rule_files = sorted(name for name in db.query_names() if name.startswith("attention_"))
     text = "".join(db.query_sql(name) for name in sorted({*rule_files, *RECIPE_QUERIES}))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -148,6 +148,16 @@ SELECT client_id, therapist_id, max(batch_id) AS data_batch FROM (
     SELECT client_id, therapist_id, batch_id FROM episodes
 ) GROUP BY client_id, therapist_id;
 
+-- latest_reviews: per relationship, its newest review (reviewed_at, reviewed_by, note, follow_up, data_batch: the
+-- newest import batch about the relationship when it was reviewed). is_discussed: whether that review still hides
+-- the relationship on day as_of: it saw all the data there is now (no newer batch than data_batch, the
+-- relationship's newest from attention_data_batches) and its follow-up date, if any, has not come.
+CREATE OR REPLACE MACRO latest_reviews() AS TABLE
+SELECT client_id, therapist_id, arg_max(COLUMNS(* EXCLUDE (client_id, therapist_id)), reviewed_at)
+FROM reviews GROUP BY client_id, therapist_id;
+CREATE OR REPLACE MACRO is_discussed(review_batch, data_batch, follow_up, as_of) AS
+    coalesce(review_batch >= data_batch AND (follow_up IS NULL OR follow_up > as_of::DATE), false);
+
 -- Rupture and repair (queries/ruptures*.sql, attention_rupture.sql) --------------------------------------------
 -- rupture_events: every rupture in every client–therapist relationship (of `only_client`, or of everyone when it is
 -- NULL), judged on the ratings up to `as_of`.

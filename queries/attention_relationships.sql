@@ -15,19 +15,14 @@ trend AS (
     SEMI JOIN pairs p USING (client_id, therapist_id)
     WHERE r.rev <= 8
     GROUP BY r.client_id, r.therapist_id
-),
-last_review AS (
-    SELECT client_id, therapist_id, arg_max(COLUMNS(* EXCLUDE (client_id, therapist_id)), reviewed_at)
-    FROM reviews GROUP BY client_id, therapist_id
 )
 SELECT p.client_id, p.therapist_id, p.therapist_name, p.supervisor, p.site, p.service, p.sessions_attended,
        p.last_booked::DATE AS last_booked, p.last_attended::DATE AS last_attended,
        $as_of::DATE - p.last_attended::DATE AS days_since_attended,
        t.latest_srs, t.srs_trend, b.data_batch,
        v.reviewed_at, v.reviewed_by, v.note AS review_note, v.follow_up,
-       coalesce(v.data_batch >= b.data_batch AND (v.follow_up IS NULL OR v.follow_up > $as_of::DATE), false)
-           AS discussed
+       is_discussed(v.data_batch, b.data_batch, v.follow_up, $as_of) AS discussed
 FROM pairs p
 LEFT JOIN trend t USING (client_id, therapist_id)
 LEFT JOIN attention_data_batches() b USING (client_id, therapist_id)
-LEFT JOIN last_review v USING (client_id, therapist_id);
+LEFT JOIN latest_reviews() v USING (client_id, therapist_id);
