@@ -185,15 +185,17 @@ def _mark_ruptures(fig: go.Figure, ruptures: pl.DataFrame) -> None:
 def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_caseload: int = 15) -> go.Figure:
     """Each therapist's share of ruptures repaired with its 95% Wilson interval, the clinic's share dashed.
 
-    Expects therapist_name, share_repaired, low, high, repaired, resolved, clients (attune.ruptures.by_therapist);
-    therapists without a resolved rupture are left out. Hollow dots: fewer than `min_caseload` clients.
+    Expects therapist_id, therapist_name, share_repaired, low, high, repaired, resolved, clients
+    (attune.ruptures.by_therapist); therapists without a resolved rupture are left out. Hollow dots: fewer than
+    `min_caseload` clients. Rows are labelled "Name (ID)": two therapists may share a name.
     """
     # Plotly draws the first row at the bottom: small caseloads there, the rest by share, the highest on top.
     shown = frame.filter(pl.col("resolved") > 0).with_columns(_small=pl.col("clients") < min_caseload).sort(
         ["_small", "share_repaired"], descending=[True, False])
     small = shown["_small"].to_list()
     fig = go.Figure(go.Scatter(
-        x=shown["share_repaired"], y=shown["therapist_name"], mode="markers",
+        x=shown["share_repaired"], y=shown.select(pl.format("{} ({})", "therapist_name", "therapist_id")).to_series(),
+        mode="markers",
         marker={"color": GREEN, "size": 12, "symbol": ["circle-open" if s else "circle" for s in small],
                 "line": {"width": 2, "color": GREEN}},
         error_x={"type": "data", "symmetric": False, "color": GREEN, "thickness": 2,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from attune import charts, ruptures, settings
-from attune.formatting import day, period, rate
+from attune.formatting import day, percent, period, rate
 from attune.glossary import MIN_CASELOAD
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
@@ -32,8 +32,9 @@ total = ruptures.clinic_total(per, events)
 left, middle, right, last = st.columns(4)
 left.metric("Ruptures noticed", f"{total['ruptures']:,}", border=True,
             help=f"Among {total['clients']:,} clients rated in the period.")
-middle.metric("Repaired", rate(total["repaired"], total["resolved"]), border=True,
-              help="Share of ruptures whose outcome is known (repaired or not repaired); open ones are not counted.")
+middle.metric("Repaired", percent(total["share_repaired"]), border=True,
+              help=f"{rate(total['repaired'], total['resolved'])} ruptures whose outcome is known (repaired or not "
+                   "repaired); open ones are not counted.")
 right.metric("Still open", f"{total['open']:,}", border=True,
              help="Too recent to tell: fewer ratings since the rupture than the repair window, client still attending.")
 median = total["median_to_repair"]

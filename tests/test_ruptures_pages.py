@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 
+import polars as pl
 import pytest
 from conftest import ROOT, app_test
 
-from attune import cli
+from attune import charts, cli
 
 RUPTURES, COMMENTS, ATTENTION = "pages/ruptures.py", "pages/comments.py", "pages/attention.py"
 
@@ -98,6 +99,8 @@ def test_planted_ruptures_in_the_therapist_view(demo_db, demo_manifest):
     assert outcome[planted(demo_manifest, "rupture_repaired")[0]] == "repaired"
     assert outcome[planted(demo_manifest, "rupture_unrepaired")[0]] == "not repaired"
     assert [m.label for m in at.metric] == ["Ruptures noticed", "Repaired", "Still open", "Median sessions to repair"]
+    repaired = at.metric[1]  # the card shows the share alone (it fits the card); the help gives n of N
+    assert repaired.value.endswith("%") and " of " in repaired.help
     assert len(at.get("plotly_chart")) == 1
 
 
@@ -185,3 +188,12 @@ def test_cli_flags_json_has_rupture_dates_and_scores(demo_db, demo_manifest, cap
                                    "status": "unrepaired", "stopped_attending": False, "ratings_since": 2,
                                    "repaired_on": None, "srs_at_repair": None}]
     assert record["therapist_id"] == therapist
+
+
+def test_therapists_who_share_a_name_get_a_row_each():
+    per = pl.DataFrame({"therapist_id": ["T1", "T2", "T3"],
+                        "therapist_name": ["Nadia Silva", "Nadia Silva", "Omar Iyer"],
+                        "share_repaired": [0.5, 0.9, 0.7], "low": [0.3, 0.7, 0.5], "high": [0.7, 0.97, 0.85],
+                        "repaired": [5, 9, 7], "resolved": [10, 10, 10], "clients": [20, 20, 20]})
+    rows = list(charts.repair_by_therapist(per, 0.7).data[0].y)
+    assert sorted(rows) == ["Nadia Silva (T1)", "Nadia Silva (T2)", "Omar Iyer (T3)"]
