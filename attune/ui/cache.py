@@ -91,7 +91,8 @@ def figure(build: Callable[..., Any], *args: Any, **options: Any) -> Any:
 
     Building a figure costs more than the query behind it (Plotly validates every property: 50-500 ms for
     a chart), so a warm rerun, or another session looking at the same numbers, reuses the built figure.
-    The figure is shared between sessions: pass it to st.plotly_chart as it is, never modify it.
+    The figure is shared between sessions: pass it to st.plotly_chart as it is, never modify it. The key
+    names the builder but not its code: after editing a builder, restart the server to see the change.
     """
     return _figure(_name(build), args, tuple(sorted(options.items())))
 
