@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
@@ -17,11 +18,18 @@ PALETTE = [BLUE, ORANGE, GREEN, SKY, PURPLE, YELLOW, GREY]
 FLAG = VERMILION
 FONT_SIZE = 15
 
+# Every figure starts from the default template without validating it again; a template named in each
+# figure's layout is validated on every call (about 30 ms a figure, most of a small chart's build time).
+# Importing streamlit sets its own default, so base_layout names the template when that happened later.
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
+
 
 def base_layout(fig: go.Figure, height: int = 420, title: str | None = None) -> go.Figure:
+    if pio.templates.default != TEMPLATE:
+        fig.update_layout(template=TEMPLATE)
     fig.update_layout(
         height=height,
-        template="plotly_white",
         font={"size": FONT_SIZE},
         title={"text": title, "font": {"size": FONT_SIZE + 3}} if title else None,
         margin={"l": 60, "r": 30, "t": 60 if title else 30, "b": 50},

@@ -63,12 +63,12 @@ def for_client(cur: duckdb.DuckDBPyConnection, client_id: str, as_of: date, valu
 def _with_share(frame: pl.DataFrame) -> pl.DataFrame:
     """Add resolved (repaired + unrepaired), share_repaired and its Wilson interval (low, high)."""
     resolved = (frame["repaired"] + frame["unrepaired"]).cast(pl.Int64)
-    bounds = [wilson(r, n) for r, n in zip(frame["repaired"].to_list(), resolved.to_list(), strict=True)]
+    low, high = metrics.wilson_interval(frame["repaired"].to_numpy(), resolved.to_numpy())
     return frame.with_columns(
         resolved=resolved,
         share_repaired=pl.when(resolved > 0).then(pl.col("repaired") / resolved),
-        low=pl.Series([b[0] for b in bounds], dtype=pl.Float64),
-        high=pl.Series([b[1] for b in bounds], dtype=pl.Float64),
+        low=pl.Series(low, dtype=pl.Float64, nan_to_null=True),
+        high=pl.Series(high, dtype=pl.Float64, nan_to_null=True),
     )
 
 

@@ -26,7 +26,7 @@ rated AS (
     SELECT ep.episode_key, r.srs_total,
            row_number() OVER (PARTITION BY ep.episode_key ORDER BY r.rated_at, r.feedback_key) AS k,
            row_number() OVER (PARTITION BY ep.episode_key ORDER BY r.rated_at DESC, r.feedback_key DESC) AS back
-    FROM ep JOIN ratings r
+    FROM ep JOIN rating_facts r
       ON r.client_id = ep.client_id AND r.therapist_id = ep.therapist_id
      AND r.rated_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR r.rated_at::DATE <= ep.end_date)
     WHERE r.srs_total IS NOT NULL

@@ -26,7 +26,7 @@ req AS MATERIALIZED (
 before AS (
     SELECT req.request_id, r.srs_total,
            row_number() OVER (PARTITION BY req.request_id ORDER BY r.rated_at DESC, r.feedback_key DESC) AS k
-    FROM req JOIN (SELECT * FROM ratings WHERE client_id IN (SELECT client_id FROM req)) r
+    FROM req JOIN (SELECT * FROM rating_facts WHERE client_id IN (SELECT client_id FROM req)) r
       ON r.client_id = req.client_id AND r.therapist_id = req.from_therapist_id
      AND r.rated_at::DATE <= req.requested_at
     WHERE r.srs_total IS NOT NULL
@@ -35,7 +35,7 @@ before AS (
 after AS (
     SELECT req.request_id, r.srs_total,
            row_number() OVER (PARTITION BY req.request_id ORDER BY r.rated_at, r.feedback_key) AS k
-    FROM req JOIN (SELECT * FROM ratings WHERE client_id IN (SELECT client_id FROM req)) r
+    FROM req JOIN (SELECT * FROM rating_facts WHERE client_id IN (SELECT client_id FROM req)) r
       ON r.client_id = req.client_id AND r.therapist_id = req.to_therapist_id
      AND r.rated_at::DATE > req.requested_at
     WHERE r.srs_total IS NOT NULL

@@ -24,7 +24,7 @@ ended AS (
 srs AS (
     SELECT client_id, list(srs_total ORDER BY rated_at DESC, feedback_key DESC) AS totals,
            max(rated_at) AS latest_srs_at
-    FROM ratings
+    FROM rating_facts
     WHERE therapist_id = $therapist_id AND srs_total IS NOT NULL
       AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
     GROUP BY client_id
@@ -32,7 +32,7 @@ srs AS (
 ors AS (
     SELECT client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
            arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
-    FROM ratings
+    FROM rating_facts
     WHERE therapist_id = $therapist_id AND ors_total IS NOT NULL
       AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
     GROUP BY client_id

@@ -12,7 +12,7 @@ pairs AS (
            arg_min(r.ors_total, (r.rated_at, r.feedback_key)) AS intake_ors,
            arg_max(r.ors_total, (r.rated_at, r.feedback_key)) AS latest_ors,
            count(*) AS ors_ratings
-    FROM ratings r JOIN scoped USING (client_id, therapist_id)
+    FROM rating_facts r JOIN scoped USING (client_id, therapist_id)
     WHERE r.ors_total IS NOT NULL AND r.rated_at < $end_date::TIMESTAMP + INTERVAL 1 DAY
     GROUP BY r.therapist_id, r.client_id
 )
