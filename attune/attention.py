@@ -74,9 +74,11 @@ def label(kind: str) -> str:
     return RULE_BY_KIND[kind].label if kind in RULE_BY_KIND else kind.replace("_", " ").capitalize()
 
 
-def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = None) -> dict[str, Any]:
-    """The parameters every rule query takes: the filter selection, the thresholds and the day."""
-    return {**_scope(filters), **values, "as_of": as_of}
+def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = None,
+                stored_ruptures: bool = False) -> dict[str, Any]:
+    """The parameters every rule query takes: the filter selection, the thresholds and the day, and whether
+    the rupture rule may read the stored ruptures (only while storing the list they were stored with)."""
+    return {**_scope(filters), **values, "as_of": as_of, "stored": stored_ruptures}
 
 
 def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> date | None:
@@ -99,7 +101,7 @@ def _flags_in(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any
     if attention_facts.is_current(cur, as_of, values):
         raised = attention_facts.flags(cur, scope).cast(FLAG_SCHEMA)
         return raised if kinds is None else raised.filter(pl.col("flag_kind").is_in(list(kinds)))
-    return _run_rules(cur, {**scope, **values, "as_of": as_of}, kinds)
+    return _run_rules(cur, {**scope, **values, "as_of": as_of, "stored": False}, kinds)
 
 
 def _run_rules(cur: duckdb.DuckDBPyConnection, params: dict[str, Any],
@@ -130,22 +132,27 @@ def default_day(cur: duckdb.DuckDBPyConnection) -> date | None:
     return None if newest is None else min(newest, date.today())
 
 
+def store_current(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Inside the caller's transaction, compute and store the list for the default day and the saved thresholds
+    unless the stored one still answers them; True when it stored a new one."""
+    as_of, values = default_day(cur), settings.load(cur)
+    if as_of is None or attention_facts.is_current(cur, as_of, values):
+        return False
+    params = rule_params(as_of, values, stored_ruptures=True)
+    attention_facts.store_ruptures(cur, params)
+    pairs = db.run_query(cur, "attention_relationships", params).drop(REVIEW_COLUMNS)
+    attention_facts.store(cur, _run_rules(cur, params), pairs, attention_facts.fingerprint(cur, as_of, values))
+    return True
+
+
 def refresh_stored(cur: duckdb.DuckDBPyConnection) -> bool:
-    """Compute and store the list for the default day and the saved thresholds unless the stored one still
-    answers them; True when it stored a new one. One transaction: the fingerprint and the list come from
-    the same snapshot. Another process or session storing at the same moment wins (False here)."""
+    """store_current in a transaction of its own (one snapshot: the fingerprint and the list agree). Another
+    process or session storing at the same moment wins (False here)."""
     cur.execute("BEGIN TRANSACTION")
     try:
-        as_of, values = default_day(cur), settings.load(cur)
-        if as_of is None or attention_facts.is_current(cur, as_of, values):
-            cur.execute("ROLLBACK")
-            return False
-        params = rule_params(as_of, values)
-        pairs = db.run_query(cur, "attention_relationships", params).drop(REVIEW_COLUMNS)
-        attention_facts.store(cur, _run_rules(cur, params), pairs, params,
-                              attention_facts.fingerprint(cur, as_of, values))
-        cur.execute("COMMIT")
-        return True
+        stored = store_current(cur)
+        cur.execute("COMMIT" if stored else "ROLLBACK")
+        return stored
     except Exception as exc:
         cur.execute("ROLLBACK")
         if isinstance(exc, duckdb.TransactionException):

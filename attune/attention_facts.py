@@ -13,9 +13,12 @@ the fingerprint still matches; otherwise `attune.attention` computes the list li
 make a page slower but never wrong. Reviews are not stored: marking a relationship discussed changes
 nothing here, and `discussed` is worked out when the list is read.
 
-`attention.refresh_stored` computes and stores it in one transaction of its own; imports, undo, saved
-thresholds and opening the database call it after their own transaction committed (a crash in between only
-leaves a store that no longer matches, which readers then ignore).
+`attention.store_current` computes and stores it inside the caller's transaction: an import or undo in the
+dashboard does so before it commits, so other sessions see the new data and its list at the same moment
+(never new data with a list that no longer matches, which they would have to compute live all at once).
+`attention.refresh_stored` does it in a transaction of its own, for the command line (once after all its
+files), saved thresholds and opening the database. A crash before the commit loses neither: the import and
+its list are one transaction, and a list that no longer matches is ignored by readers.
 """
 
 from __future__ import annotations
@@ -66,16 +69,19 @@ def relationships(cur: duckdb.DuckDBPyConnection, as_of: date, scope: dict[str, 
     return db.run_query(cur, "attention_stored_relationships", {**scope, "as_of": as_of})
 
 
-def store(cur: duckdb.DuckDBPyConnection, raised: pl.DataFrame, pairs: pl.DataFrame, params: dict[str, Any],
-          source: str) -> None:
-    """Replace the stored list and ruptures (for the day and thresholds in `params`), labelled with `source`
-    (their fingerprint, taken in the same transaction)."""
+def store_ruptures(cur: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
+    """Store every relationship's ruptures as judged on the day and with the thresholds in `params` (first:
+    the rupture rule then reads them instead of finding them again)."""
+    db.execute(cur, "store_rupture_facts", params)
+
+
+def store(cur: duckdb.DuckDBPyConnection, raised: pl.DataFrame, pairs: pl.DataFrame, source: str) -> None:
+    """Replace the stored list, labelled with `source` (its fingerprint, taken in the same transaction)."""
     cur.register("attention_flags_frame", raised)
     cur.register("attention_pairs_frame", pairs)
     try:
         db.execute(cur, "store_attention_flags")
         db.execute(cur, "store_attention_pairs")
-        db.execute(cur, "store_rupture_facts", params)
         db.execute(cur, "set_meta_value", {"key": SOURCE_KEY, "value": source})
     finally:
         cur.unregister("attention_flags_frame")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from attune import db
+from attune import attention, db
 from attune.contract import SPECS
 
 
@@ -38,8 +38,10 @@ def history_table(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "cli") -> dict[str, int]:
-    """Remove the rows a batch inserted and put back the rows it replaced, in one transaction."""
+def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "cli",
+               update_attention: bool = True) -> dict[str, int]:
+    """Remove the rows a batch inserted and put back the rows it replaced, in one transaction, which also
+    stores the attention list for the data as it then is (unless `update_attention` is off)."""
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
@@ -66,6 +68,8 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, undone_by: str = "
                                          "detail": f"batch {batch_id}: removed {removed - restored:,} rows, "
                                                    f"restored {restored:,}"})
         db.bump_data_version(cur)
+        if update_attention:
+            attention.store_current(cur)
         cur.execute("COMMIT")
     except Exception:
         cur.execute("ROLLBACK")

@@ -145,7 +145,8 @@ def _import(args) -> int:
         progress = None if args.json else _print_progress
         reports.append(ingest.import_file(con, path, kind=args.kind, date_format=args.date_format,
                                           keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
-                                          sheet=args.sheet, profile=profile, rejects_dir=args.rejects))
+                                          sheet=args.sheet, profile=profile, rejects_dir=args.rejects,
+                                          update_attention=False))
     if any(report.status == "imported" for report in reports):
         _update_attention_list(con, quiet=args.json)
     con.close()
@@ -201,7 +202,7 @@ def _print_progress(fraction: float, message: str) -> None:
 def _undo(args) -> int:
     con = db.connect(args.db)
     try:
-        result = batches.undo_batch(con, args.batch_id, undone_by=_who())
+        result = batches.undo_batch(con, args.batch_id, undone_by=_who(), update_attention=False)
     except batches.UndoError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -211,7 +212,10 @@ def _undo(args) -> int:
 
 
 def _update_attention_list(con, quiet: bool) -> None:
-    """Store the attention list for the new data (attune/attention_facts.py), saying so: it takes seconds at scale."""
+    """Store the attention list for the new data (attune/attention_facts.py), saying so: it takes seconds at scale.
+
+    Once per command, after all its files (each file's own transaction leaves it out): no dashboard can be
+    reading the database meanwhile, as a running dashboard keeps the command line out."""
     started = time.perf_counter()
     if attention.refresh_stored(con) and not quiet:
         print(f"Updated the attention list in {time.perf_counter() - started:.1f} s.", file=sys.stderr)

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from attune import db
+from attune import attention, db
 from attune.contract import (
     CATEGORIES,
     SPECS,
@@ -194,9 +194,13 @@ def import_file(
     sheet: str | None = None,
     profile: Profile | None = None,
     rejects_dir: Path | None = None,
+    update_attention: bool = True,
 ) -> ImportReport:
     """Validate and apply one export file in a single transaction; never raises on bad content.
 
+    The same transaction stores the attention list for the new data (attune/attention_facts.py), so other
+    sessions see both at once; `update_attention=False` leaves that to the caller (the command line stores it
+    once after all its files).
     A `profile` supplies the kind, mapping, value words, date format and sheet unless given explicitly.
     With `rejects_dir`, rows with problems are written there as a CSV with a `reason` column.
     """
@@ -251,6 +255,9 @@ def import_file(
             cur.execute("BEGIN TRANSACTION")
             _apply(cur, spec, info, mapping, values or {}, date_format, keep_valid, imported_by, name, report,
                    report_progress, rejects_dir, Path(workdir))
+            if report.status == "imported" and update_attention:
+                report_progress(0.9, "Updating the attention list")
+                attention.store_current(cur)
             cur.execute("COMMIT" if report.status == "imported" else "ROLLBACK")
         except (AmbiguousDatesError, UnreadableFileError) as exc:
             cur.execute("ROLLBACK")

@@ -1,14 +1,15 @@
 -- Rule rupture: the relationship's latest rupture in the last $active_days days is not repaired: open (fewer
 -- than $repair_sessions ratings since, none back near the earlier level) or unrepaired (that many ratings
--- without recovering, or the client stopped attending). See the rupture_events macro in _macros.sql.
+-- without recovering, or the client stopped attending). See the rupture_events macro in _macros.sql; with
+-- $stored the ruptures are read from rupture_facts (attune.attention.store_current stores them first).
 -- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
---             $rupture_drop, $srs_cutoff, $repair_sessions.
+--             $rupture_drop, $srs_cutoff, $repair_sessions, $stored.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity, flagged_on (the rupture's date).
 -- Severity: 3 unrepaired; 2 open with a rating since that did not recover; 1 open with no rating since (the
 -- srs_drop or low_srs rule already flags that same rating, so the rupture only adds that it awaits repair).
 WITH latest AS (
     SELECT e.*
-    FROM rupture_events($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, NULL) e
+    FROM judged_ruptures($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $stored) e
     SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
                               $visible) p USING (client_id, therapist_id)
     WHERE e.status IN ('open', 'unrepaired') AND $as_of::DATE - e.rupture_at::DATE <= $active_days

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from attune import attention, attention_facts, db, ingest, ruptures, settings
+from attune import attention, attention_facts, batches, db, ingest, ruptures, settings
 from attune.filters import Filters
 
 
@@ -71,20 +71,41 @@ def test_review_keeps_the_store_and_shows_as_discussed(cur):
     assert not attention.refresh_stored(cur)  # nothing to recompute
 
 
-def test_an_import_makes_the_store_stale_until_refreshed(cur, write_csv, monkeypatch):
+def _missed_sessions_file(write_csv, client: str, therapist: str, day: date):
+    missed = "".join(f"X{i},{client},{therapist},{day}T0{i}:00:00,no_show\n" for i in range(1, 6))
+    return write_csv("sessions.csv", "session_id,client_id,therapist_id,scheduled_at,status\n" + missed)
+
+
+def test_an_import_stores_the_list_for_its_data_in_its_own_transaction_and_undo_too(cur, write_csv, monkeypatch):
+    """What the Data page does: readers see the new data and the list that answers it at the same moment."""
     as_of, values = attention.default_day(cur), settings.load(cur)
     pair = attention.relationships(cur, as_of, values).row(0, named=True)
-    before = attention.client_flags(cur, pair["client_id"], as_of, values)
     client, therapist = pair["client_id"], pair["therapist_id"]
-    missed = "".join(f"X{i},{client},{therapist},{as_of}T0{i}:00:00,no_show\n" for i in range(1, 6))
-    report = ingest.import_file(cur, write_csv("sessions.csv", "session_id,client_id,therapist_id,scheduled_at,"
-                                               "status\n" + missed))
+    before = attention.client_flags(cur, client, as_of, values)
+    report = ingest.import_file(cur, _missed_sessions_file(write_csv, client, therapist, as_of))
+    assert report.status == "imported", report.summary
+    assert attention_facts.is_current(cur, as_of, values)
+    after = attention.client_flags(cur, client, as_of, values)  # read from the store
+    assert "missed_sessions" in after["flag_kind"].to_list() and "missed_sessions" not in before["flag_kind"].to_list()
+    assert after.equals(live(monkeypatch, attention.client_flags, cur, client, as_of, values))
+    batches.undo_batch(cur, report.batch_id)
+    assert attention_facts.is_current(cur, as_of, values)
+    assert attention.client_flags(cur, client, as_of, values).equals(before)
+
+
+def test_an_import_left_to_the_caller_makes_the_store_stale_until_refreshed(cur, write_csv, monkeypatch):
+    """The command line imports every file first and stores the list once: until then the rules run live."""
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    pair = attention.relationships(cur, as_of, values).row(0, named=True)
+    client, therapist = pair["client_id"], pair["therapist_id"]
+    report = ingest.import_file(cur, _missed_sessions_file(write_csv, client, therapist, as_of),
+                                update_attention=False)
     assert report.status == "imported", report.summary
     assert not attention_facts.is_current(cur, as_of, values)
-    after = attention.client_flags(cur, pair["client_id"], as_of, values)  # the rules run on the new data
-    assert "missed_sessions" in after["flag_kind"].to_list() and "missed_sessions" not in before["flag_kind"].to_list()
+    after = attention.client_flags(cur, client, as_of, values)  # the rules run on the new data
+    assert "missed_sessions" in after["flag_kind"].to_list()
     assert attention.refresh_stored(cur)
-    assert attention.client_flags(cur, pair["client_id"], as_of, values).equals(after)
+    assert attention.client_flags(cur, client, as_of, values).equals(after)
 
 
 def test_stored_ruptures_equal_judging_them_now(cur, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from attune import attention, batches, db, ingest, profiles, upload
+from attune import batches, db, ingest, profiles, upload
 from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
 from attune.ingest import DATE_FORMAT_LABELS
 from attune.reader import save_upload
@@ -218,10 +218,6 @@ def run_imports(plans: list[upload.ImportPlan], keep_valid: bool, rejects_dir: P
                                     rejects_dir=rejects_dir)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         results.append({"report": report, "rejects": rejects})
-    if any(result["report"].status == "imported" for result in results):
-        bar.progress(1.0, text="Updating the attention list…")
-        with con.cursor() as cur:
-            attention.refresh_stored(cur)
     bar.progress(1.0, text="Done.")
     return results
 
@@ -272,9 +268,8 @@ def _confirm_undo(batch_id: int) -> None:
     if yes.button(f"Yes, undo batch {batch_id}", key="data_undo_confirm", type="primary"):
         try:
             con = cache.connection(str(db.db_path()))
-            result = batches.undo_batch(con, batch_id, undone_by=current_user())
-            with st.spinner("Updating the attention list…"), con.cursor() as cur:
-                attention.refresh_stored(cur)
+            with st.spinner(f"Undoing batch {batch_id} and updating the attention list…"):
+                result = batches.undo_batch(con, batch_id, undone_by=current_user())
         except batches.UndoError as exc:
             st.session_state["data_undo_message"] = ("error", str(exc))
         else:

@@ -110,6 +110,9 @@ def run_concurrency(tmp_path: Path, template: Path, sessions: int, rows: int, fi
                                                                          - imported.get("started", 0), 1),
             requests=len(run.views), requests_during_import=len(during), errors=len(errors),
             worst_wait_s=round(max(waits), 2), median_wait_s=round(sorted(waits)[len(waits) // 2], 2),
+            worst_wait_during_import_s=round(max((v.seconds for v in during), default=0), 2),
+            worst_wait_after_import_s=round(max((v.seconds for _, v, start, _ in run.views
+                                                 if imported and start >= imported["finished"]), default=0), 2),
             views_old=len(run.views) - saw_new - len(mixed), views_new=saw_new, views_mixed=len(mixed),
             reruns_for_new_data=sum(v.reruns for _, v, _, _ in run.views))
 
