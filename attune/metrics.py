@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 # Outcome Rating Scale: adult clinical cutoff and the reliable change index (Miller et al. 2003;
 # Miller & Duncan 2004): a change of at least 5 points is more than measurement error.
@@ -22,17 +22,25 @@ ORS_RELIABLE_CHANGE = 5.0
 FUNNEL_LEVELS = (0.95, 0.998)
 
 
+def _stats():
+    """scipy.stats, imported when first needed: importing it takes most of a second, which the dashboard's
+    first page (normal quantiles only, from the standard library) would otherwise wait for."""
+    from scipy import stats
+
+    return stats
+
+
 @cache
 def z_value(confidence: float = 0.95) -> float:
-    """The two-sided standard normal quantile: 1.96 for 95%, 3.09 for 99.8%. Cached: scipy takes about half a
-    millisecond a call, and intervals for 200 therapists ask for the same few quantiles again and again."""
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    """The two-sided standard normal quantile: 1.96 for 95%, 3.09 for 99.8%. Cached: intervals for 200
+    therapists ask for the same few quantiles again and again."""
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 @cache
 def t_value(confidence: float, degrees: int) -> float:
     """The two-sided Student's t quantile on `degrees` degrees of freedom (cached as z_value is)."""
-    return float(stats.t.ppf(0.5 + confidence / 2, degrees))
+    return float(_stats().t.ppf(0.5 + confidence / 2, degrees))
 
 
 def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +68,7 @@ def mean_interval(mean: ArrayLike, sd: ArrayLike, n: ArrayLike, confidence: floa
     m, s, k = (np.asarray(v, dtype=float) for v in (mean, sd, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "t":
-            q = stats.t.ppf(0.5 + confidence / 2, np.where(k >= 2, k - 1, np.nan))
+            q = _stats().t.ppf(0.5 + confidence / 2, np.where(k >= 2, k - 1, np.nan))
         elif method == "normal":
             q = z_value(confidence)
         else:
@@ -125,9 +133,9 @@ def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95,
     size = np.asarray(n, dtype=float)
     out = []
     for p in (0.5 - confidence / 2, 0.5 + confidence / 2):
-        r = stats.binom.ppf(p, size, p0)
-        upper_cdf = stats.binom.cdf(r, size, p0)
-        lower_cdf = stats.binom.cdf(r - 1, size, p0)
+        r = _stats().binom.ppf(p, size, p0)
+        upper_cdf = _stats().binom.cdf(r, size, p0)
+        lower_cdf = _stats().binom.cdf(r - 1, size, p0)
         with np.errstate(divide="ignore", invalid="ignore"):
             alpha = np.where(upper_cdf > lower_cdf, (upper_cdf - p) / (upper_cdf - lower_cdf), 0.0)
             out.append(np.clip((r - alpha) / size, 0, 1))
@@ -166,7 +174,7 @@ def overdispersion(successes: ArrayLike, n: ArrayLike, p0: float, trim: float = 
     if cut:
         z[:cut], z[k - cut:] = z[cut], z[k - cut - 1]
     phi = float(np.mean(z ** 2))
-    return phi if k * phi > stats.chi2.ppf(0.95, k - 1) else 1.0
+    return phi if k * phi > _stats().chi2.ppf(0.95, k - 1) else 1.0
 
 
 def funnel_position(successes: ArrayLike, n: ArrayLike, p0: float, phi: float = 1.0) -> np.ndarray:
@@ -286,7 +294,7 @@ def severity_adjusted_change(intake: ArrayLike, latest: ArrayLike,
     nan = np.full(len(x), np.nan)
     if used.sum() < 3 or np.ptp(x[used]) == 0:
         return SeverityAdjusted(float("nan"), float("nan"), float("nan"), nan, nan, used)
-    fit = stats.linregress(x[used], change[used])
+    fit = _stats().linregress(x[used], change[used])
     residuals = np.where(used, change - (fit.intercept + fit.slope * x), np.nan)
     level = float(change[used].mean())
     return SeverityAdjusted(float(fit.intercept), float(fit.slope), level, residuals, level + residuals, used)

@@ -18,9 +18,8 @@ from pathlib import Path
 import duckdb
 import plotly.graph_objects as go
 import polars as pl
-from scipy import stats
 
-from attune import attention, charts, db, glossary, overview, settings
+from attune import attention, charts, db, glossary, metrics, overview, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import day, each, one_decimal, rate
@@ -76,7 +75,7 @@ def period_filters(as_of: date, weeks: int = REPORT_WEEKS, teams: tuple[str, ...
 def therapist_srs(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Mean SRS per therapist in the period with a client-clustered 95% interval (t with clients − 1 df)."""
     frame = db.run_query(cur, "report_therapist_srs", filters.params())
-    t = [float(stats.t.ppf(0.975, n - 1)) if n > 1 else None for n in frame["clients"].to_list()]
+    t = [metrics.t_value(0.95, n - 1) if n > 1 else None for n in frame["clients"].to_list()]
     half = pl.Series("t", t, dtype=pl.Float64) * frame["std_err"]
     return frame.with_columns(low=(pl.col("mean_srs") - half).clip(0.0, SRS_MAX),
                               high=(pl.col("mean_srs") + half).clip(0.0, SRS_MAX))

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 
 from attune import db
 
@@ -185,6 +184,8 @@ def feasible_ranges(matrix: np.ndarray, hidden: np.ndarray, lines: list[list[Cel
         rows.append(row)
         published = sum(matrix[c] for c in line if not hidden[c])
         totals.append(sum(matrix[c] for c in line) - published)
+    from scipy.optimize import linprog  # imported here: most of a second, for a rarely needed audit
+
     a_eq, b_eq = np.array(rows), np.array(totals)
     ranges = {}
     for k, cell in enumerate(cells):
