@@ -10,6 +10,7 @@ booking was not attended. Dropout rate = dropouts / episodes that ended in the p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
@@ -45,6 +46,25 @@ def episodes(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Episodes overlapping the period with their outcome flags (see queries/dropout_episodes.sql)."""
     frame = db.run_query(cur, "dropout_episodes", filters.params(dropout_gap_days=DROPOUT_GAP_DAYS))
     return flag(frame, filters)
+
+
+@dataclass(frozen=True)
+class PageData:
+    """What the Dropout page shows for one filter selection, worked out once per data version (cached as one
+    result: the group-bys over every episode cost more than drawing the page)."""
+
+    episodes: pl.DataFrame
+    facts: dict
+    therapists: pl.DataFrame  # by_therapist, therapists with an ending in the period
+    split: pl.DataFrame  # by_early_srs
+    dropped: pl.DataFrame  # dropouts_table
+    names: dict[str, str]  # therapist id -> name
+
+
+def page_data(cur: duckdb.DuckDBPyConnection, filters: Filters, cutoff: float) -> PageData:
+    frame = episodes(cur, filters)
+    return PageData(frame, summary(frame), by_therapist(frame).filter(pl.col("ended") > 0), by_early_srs(frame, cutoff),
+                    dropouts_table(frame), dict(frame.select("therapist_id", "therapist_name").unique().iter_rows()))
 
 
 def flag(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -184,8 +185,11 @@ def funnel_points(frame: pl.DataFrame, measure: str) -> pl.DataFrame:
         pl.col(f"{measure}_rate").alias("rate"), pl.col(f"{measure}_position").alias("position"), "selected")
 
 
+@lru_cache(maxsize=256)
 def funnel_curve(p0: float, max_n: int, phi: float = 1.0, points: int = 200) -> pl.DataFrame:
-    """The clinic rate's 95% and 99.8% control limits from n = 1 to `max_n` (integer steps, spaced evenly)."""
+    """The clinic rate's 95% and 99.8% control limits from n = 1 to `max_n` (integer steps, spaced evenly).
+
+    Remembered for the same inputs: the binomial quantiles take a few milliseconds, on every rerun otherwise."""
     n = np.unique(np.round(np.geomspace(1, max(max_n, 2), points))).astype(int)
     lo95, hi95 = metrics.funnel_limits(p0, n, 0.95, phi)
     lo998, hi998 = metrics.funnel_limits(p0, n, 0.998, phi)

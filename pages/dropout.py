@@ -22,13 +22,13 @@ client_rows = st.session_state["viewer"].sees_client_rows
 st.title("Dropout")
 st.caption(period(filters.start, filters.end))
 
-episodes = load(dropout.episodes, filters)
+data = load(dropout.page_data, filters, SRS_CUTOFF)
+episodes, facts = data.episodes, data.facts
 if episodes.is_empty():
     stop_empty("No episodes of care overlap this period for the chosen therapists, teams or sites.",
                "No data loaded yet. Import a sessions export (and, for exact figures, an episodes export with end "
                "reasons) on the Data page.")
 
-facts = dropout.summary(episodes)
 if facts["estimated"]:
     st.info(dropout.definition(True), icon=":material/info:")
 else:
@@ -46,7 +46,7 @@ cards[3].metric("Still in therapy", f"{facts['active']:,}", border=True,
                 help="Episodes without an end date; they are censored in the retention curve.")
 
 st.subheader("Retention by session")
-names = dict(episodes.select("therapist_id", "therapist_name").unique().iter_rows())
+names = data.names
 left, right = st.columns([3, 2])
 chosen = left.multiselect("Compare therapists", sorted(names, key=lambda t: (names[t], t)), max_selections=4,
                           format_func=lambda t: f"{names[t]} ({t})", key="dropout_km_therapists",
@@ -72,7 +72,7 @@ else:
                suppression_spec=dropout.RETENTION_SPEC)
 
 st.subheader("By therapist")
-therapists = dropout.by_therapist(episodes).filter(pl.col("ended") > 0)
+therapists = data.therapists
 if therapists.is_empty():
     st.caption("No episode ended in this period.")
 else:
@@ -84,7 +84,7 @@ else:
     show_table(dropout.therapist_table(therapists), "dropout by therapist", filters, key="dropout_therapists")
 
 st.subheader("Early alliance and dropout")
-split = dropout.by_early_srs(episodes, SRS_CUTOFF)
+split = data.split
 alliance = split.rename({"group": "level"})
 if alliance.is_empty():
     st.caption("No episode ended in this period.")
@@ -97,7 +97,7 @@ else:
     show_table(dropout.alliance_table(split), "dropout by early alliance", filters, key="dropout_alliance")
 
 st.subheader("Dropouts in the period")
-dropped = dropout.dropouts_table(episodes)
+dropped = data.dropped
 if dropped.is_empty():
     st.caption("No episode ended as a dropout in this period.")
 elif not client_rows:

@@ -121,3 +121,14 @@ def test_dropouts_table(episodes):
     table = dropout.dropouts_table(episodes)
     assert table.select("Client", "Ended", "Sessions attended", "Early SRS", "Last SRS").rows() == [
         ("C4", "2026-03-01", 3, "35.0", "20.0"), ("C1", "2026-02-20", 1, "30.0", "30.0")]
+
+
+def test_page_data_holds_what_the_page_shows_in_one_result(con, tmp_path):
+    hand_clinic.dropout_clinic(con, tmp_path / "exports")
+    data = dropout.page_data(con.cursor(), Q1, 36.0)
+    assert data.facts == dropout.summary(data.episodes) and data.facts["dropouts"] == 2
+    assert data.names == {"T1": data.episodes.filter(pl.col("therapist_id") == "T1")["therapist_name"][0],
+                          "T2": data.episodes.filter(pl.col("therapist_id") == "T2")["therapist_name"][0]}
+    assert data.therapists.equals(dropout.by_therapist(data.episodes).filter(pl.col("ended") > 0))
+    assert data.split.equals(dropout.by_early_srs(data.episodes, 36.0))
+    assert sorted(data.dropped["Client"].to_list()) == ["C1", "C4"]

@@ -1,12 +1,13 @@
-"""attune.ui.cache.figure reuses a built figure for the same inputs and builds anew when the numbers change;
-figures get the white template from the default, set once."""
+"""attune.ui.cache: a built figure is reused for the same inputs and built anew when the numbers change, and its
+dict (what st.plotly_chart sends) is made once; figures get the white template from the default, set once; a
+loaded result is shared, and what is not a frame is handed out as a copy."""
 
 from datetime import date
 
 import plotly.io as pio
 import polars as pl
 
-from attune import charts
+from attune import charts, db, settings
 from attune.ui import cache
 
 
@@ -38,3 +39,23 @@ def test_figures_use_the_white_template_set_once_as_the_default():
         pio.templates.default = charts.TEMPLATE
     assert figure.layout.template == pio.templates["plotly_white"]
     assert figure.layout.font.size == charts.FONT_SIZE
+
+
+def test_a_cached_figure_makes_its_dict_once_and_it_equals_a_fresh_build():
+    cache.clear()
+    shown = cache.figure(charts.weekly_trend, weeks(0.10), srs_cutoff=36.0)
+    assert shown.to_dict() is shown.to_dict()
+    fresh = charts.weekly_trend(weeks(0.10), srs_cutoff=36.0)
+    assert pio.to_json(shown.to_dict(), validate=False) == pio.to_json(fresh.to_dict(), validate=False)
+
+
+def test_loaded_frames_are_shared_and_other_results_are_copies(demo_db, monkeypatch):
+    monkeypatch.setenv("ATTUNE_DB", str(demo_db))
+    cache.clear()
+    with cache.cursor() as cur:
+        version = db.data_version(cur)
+    values = cache._load("attune.settings:load", (), version, str(demo_db))
+    values["srs_cutoff"] = -1.0  # a page changing what it loaded
+    assert cache._load("attune.settings:load", (), version, str(demo_db)) == settings.defaults()
+    frame = cache._load("attune.batches:history_table", (), version, str(demo_db))
+    assert cache._load("attune.batches:history_table", (), version, str(demo_db)) is frame

@@ -11,12 +11,15 @@ rerun from the top against the new data instead of showing half old, half new nu
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import duckdb
+import polars as pl
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from attune import db
 
@@ -99,7 +102,17 @@ def figure(build: Callable[..., Any], *args: Any, **options: Any) -> Any:
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(build_path: str, args: tuple, options: tuple) -> Any:
-    return _resolve(build_path)(*args, **dict(options))
+    return _dict_made_once(_resolve(build_path)(*args, **dict(options)))
+
+
+def _dict_made_once(fig: Any) -> Any:
+    """st.plotly_chart calls fig.to_dict() on every rerun of every session: a deep copy of the figure and a walk
+    that encodes its arrays, most of what a chart costs on a warm page. A shared figure never changes, so its
+    dict is made once here and handed out each time (Streamlit and plotly.io only read it)."""
+    if isinstance(fig, BaseFigure):
+        spec = fig.to_dict()
+        fig.to_dict = lambda: spec
+    return fig
 
 
 def _name(fn: Callable[..., Any]) -> str:
@@ -111,8 +124,17 @@ def _resolve(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
 def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
+    """The shared result, as it is for frames (immutable) and as a copy for anything else, so that a page
+    changing a loaded dict or list never changes what other sessions get."""
+    result = _shared_load(fn_path, args, version, db_file)
+    return result if isinstance(result, pl.DataFrame) else copy.deepcopy(result)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _shared_load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
+    """Kept as objects, not pickled: st.cache_data would unpickle a copy on every hit (7 ms for a 120,000-row
+    frame, on every rerun of every session)."""
     with cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -126,5 +148,5 @@ def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
 
 def clear() -> None:
     """Forget every cached result and figure (the connection stays open)."""
-    _load.clear()
+    _shared_load.clear()
     _figure.clear()
