@@ -113,6 +113,8 @@ def run_concurrency(tmp_path: Path, template: Path, sessions: int, rows: int, fi
             worst_wait_during_import_s=round(max((v.seconds for v in during), default=0), 2),
             worst_wait_after_import_s=round(max((v.seconds for _, v, start, _ in run.views
                                                  if imported and start >= imported["finished"]), default=0), 2),
+            slowest=[f"{v.page or 'overview'} {v.seconds:.1f}s at {start - imported.get('started', start):+.0f}s"
+                     for _, v, start, _ in sorted(run.views, key=lambda r: -r[1].seconds)[:5]],
             views_old=len(run.views) - saw_new - len(mixed), views_new=saw_new, views_mixed=len(mixed),
             reruns_for_new_data=sum(v.reruns for _, v, _, _ in run.views))
 
