@@ -201,6 +201,7 @@ def import_file(
     The same transaction stores the attention list for the new data (attune/attention_facts.py), so other
     sessions see both at once; `update_attention=False` leaves that to the caller (the command line stores it
     once after all its files).
+
     A `profile` supplies the kind, mapping, value words, date format and sheet unless given explicitly.
     With `rejects_dir`, rows with problems are written there as a CSV with a `reason` column.
     """
