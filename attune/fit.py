@@ -118,14 +118,37 @@ def over_time(frame: pl.DataFrame) -> pl.DataFrame:
             .group_by("month", "category").agg(requests=pl.len().cast(pl.Int64)).sort("month", "category"))
 
 
-def flows(frame: pl.DataFrame) -> pl.DataFrame:
-    """from → to counts of requests made in the period ('Not assigned yet' when no new therapist is named)."""
+FLOW_LIMIT = 20
+NOT_ASSIGNED = "Not assigned yet"
+OTHER_THERAPISTS = "Other therapists"
+
+
+def flows(frame: pl.DataFrame, limit: int = FLOW_LIMIT) -> pl.DataFrame:
+    """from → to counts of requests made in the period ('Not assigned yet' when no new therapist is named).
+
+    Only the `limit` therapists with the most requests on each side are named; the rest are counted together
+    as "Other therapists (n)", so a network of 2,000 therapists still gives a readable grid (and not millions of
+    cells). Totals are unchanged.
+    """
     rows = made(frame).with_columns(
         source=pl.format("{} ({})", "from_name", "from_therapist_id"),
-        target=pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("Not assigned yet"))
+        target=pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit(NOT_ASSIGNED))
         .otherwise(pl.format("{} ({})", "to_name", "to_therapist_id")),
     )
-    return rows.group_by("source", "target").agg(requests=pl.len().cast(pl.Int64)).sort("source", "target")
+    counted = rows.group_by("source", "target").agg(requests=pl.len().cast(pl.Int64))
+    return counted.with_columns(source=_top_or_other(counted, "source", limit),
+                                target=_top_or_other(counted, "target", limit)).group_by("source", "target").agg(
+        pl.col("requests").sum()).sort("source", "target")
+
+
+def _top_or_other(counted: pl.DataFrame, side: str, limit: int) -> pl.Expr:
+    totals = counted.filter(pl.col(side) != NOT_ASSIGNED).group_by(side).agg(n=pl.col("requests").sum())
+    if totals.height <= limit:
+        return pl.col(side)
+    top = totals.sort(["n", side], descending=[True, False]).head(limit)[side]
+    others = f"{OTHER_THERAPISTS} ({totals.height - limit:,})"
+    return pl.when(pl.col(side).is_in(top.implode()) | (pl.col(side) == NOT_ASSIGNED)).then(pl.col(side)).otherwise(
+        pl.lit(others))
 
 
 def outcome_summary(frame: pl.DataFrame) -> dict:

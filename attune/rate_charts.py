@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from attune.charts import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, PALETTE, PURPLE, SKY, base_layout
-from attune.fit import CATEGORY_ORDER
+from attune.fit import CATEGORY_ORDER, NOT_ASSIGNED, OTHER_THERAPISTS
 
 CATEGORY_COLOURS = dict(zip(CATEGORY_ORDER, [BLUE, ORANGE, GREEN, PURPLE, GREY], strict=True))
 
@@ -224,10 +224,7 @@ def category_bars(frame: pl.DataFrame) -> go.Figure:
 
 def flow_matrix(frame: pl.DataFrame) -> go.Figure:
     """Requests from (rows) → to (columns) as a grid of counts; empty cells left blank."""
-    sources = sorted(set(frame["source"].to_list()))
-    targets = sorted(t for t in set(frame["target"].to_list()) if t != "Not assigned yet")
-    if "Not assigned yet" in set(frame["target"].to_list()):
-        targets.append("Not assigned yet")
+    sources, targets = _flow_order(frame["source"]), _flow_order(frame["target"])
     counts = {(s, t): n for s, t, n in frame.iter_rows()}
     z = [[counts.get((s, t)) for t in targets] for s in sources]
     text = [[str(v) if v else "" for v in row] for row in z]
@@ -239,10 +236,16 @@ def flow_matrix(frame: pl.DataFrame) -> go.Figure:
     return base_layout(fig, height=max(320, 140 + 44 * len(sources)))
 
 
+def _flow_order(labels: pl.Series) -> list[str]:
+    """Therapists by name, then the grouped other therapists, then 'Not assigned yet'."""
+    last = {NOT_ASSIGNED: 2}
+    return sorted(set(labels.to_list()), key=lambda label: (last.get(label, label.startswith(OTHER_THERAPISTS)),
+                                                            label))
+
+
 def flow_sankey(frame: pl.DataFrame) -> go.Figure:
     """The same flows as a Sankey diagram: therapists left on the left, new therapists on the right."""
-    sources = sorted(set(frame["source"].to_list()))
-    targets = sorted(set(frame["target"].to_list()))
+    sources, targets = _flow_order(frame["source"]), _flow_order(frame["target"])
     labels = [f"{s} →" for s in sources] + [f"→ {t}" for t in targets]
     index = {("s", s): i for i, s in enumerate(sources)} | {("t", t): len(sources) + i for i, t in enumerate(targets)}
     fig = go.Figure(go.Sankey(

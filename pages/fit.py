@@ -61,7 +61,8 @@ if made.height:
     st.plotly_chart(figure(rate_charts.flow_matrix if view == "Matrix" else rate_charts.flow_sankey, flows),
                     width="stretch", theme=None, key="fit_flow_chart")
     st.caption("Rows: the therapist the client asked to leave; columns: the new therapist. Counts of requests made "
-               "in the period.")
+               f"in the period. The {fit.FLOW_LIMIT} therapists with the most requests on each side are named; any "
+               "others are counted together.")
 
     st.subheader("After a switch")
     summary = fit.outcome_summary(requests)

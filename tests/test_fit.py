@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from attune import fit
+from attune import fit, rate_charts
 from attune.filters import Filters
 from tests import hand_clinic
 
@@ -91,6 +91,12 @@ def test_flows_and_categories_and_months(requests):
     assert fit.flows(requests).rows() == [
         ("Ann Archer (T1)", "Bo Berg (T2)", 1), ("Ann Archer (T1)", "Cy Chen (T3)", 1),
         ("Bo Berg (T2)", "Ann Archer (T1)", 1), ("Bo Berg (T2)", "Not assigned yet", 1)]
+    assert fit.flows(requests, limit=1).rows() == [  # ties go by name; 'Not assigned yet' is never grouped
+        ("Ann Archer (T1)", "Other therapists (2)", 2), ("Other therapists (1)", "Ann Archer (T1)", 1),
+        ("Other therapists (1)", "Not assigned yet", 1)]
+    grid = rate_charts.flow_matrix(fit.flows(requests, limit=1))
+    assert list(grid.data[0].y) == ["Ann Archer (T1)", "Other therapists (1)"]
+    assert list(grid.data[0].x) == ["Ann Archer (T1)", "Other therapists (2)", "Not assigned yet"]
     assert fit.by_category(requests)["requests"].sum() == 4
     months = fit.over_time(requests)
     assert months.group_by("month").agg(pl.col("requests").sum()).sort("month").rows() == [
