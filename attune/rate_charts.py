@@ -238,9 +238,10 @@ def flow_matrix(frame: pl.DataFrame) -> go.Figure:
 
 def _flow_order(labels: pl.Series) -> list[str]:
     """Therapists by name, then the grouped other therapists, then 'Not assigned yet'."""
-    last = {NOT_ASSIGNED: 2}
-    return sorted(set(labels.to_list()), key=lambda label: (last.get(label, label.startswith(OTHER_THERAPISTS)),
-                                                            label))
+    def rank(label: str) -> int:
+        return 2 if label == NOT_ASSIGNED else 1 if label.startswith(OTHER_THERAPISTS) else 0
+
+    return sorted(set(labels.to_list()), key=lambda label: (rank(label), label))
 
 
 def flow_sankey(frame: pl.DataFrame) -> go.Figure:
