@@ -76,8 +76,9 @@ def label(kind: str) -> str:
 
 def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = None,
                 stored_ruptures: bool = False) -> dict[str, Any]:
-    """The parameters every rule query takes: the filter selection, the thresholds and the day, and whether
-    the rupture rule may read the stored ruptures (only while storing the list they were stored with)."""
+    """The parameters every rule (and rupture) query takes: the filter selection, the thresholds and the day,
+    and whether the stored ruptures may be read for them: only when they answer this day and these thresholds
+    (attune/attention_facts.py), or while storing the list they were stored with."""
     return {**_scope(filters), **values, "as_of": as_of, "stored": stored_ruptures}
 
 

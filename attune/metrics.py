@@ -132,10 +132,11 @@ def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95,
         return funnel_limits_normal(p0, n, confidence, phi)
     size = np.asarray(n, dtype=float)
     out = []
+    binom = _stats().binom
     for p in (0.5 - confidence / 2, 0.5 + confidence / 2):
-        r = _stats().binom.ppf(p, size, p0)
-        upper_cdf = _stats().binom.cdf(r, size, p0)
-        lower_cdf = _stats().binom.cdf(r - 1, size, p0)
+        r = binom.ppf(p, size, p0)
+        upper_cdf = binom.cdf(r, size, p0)
+        lower_cdf = binom.cdf(r - 1, size, p0)
         with np.errstate(divide="ignore", invalid="ignore"):
             alpha = np.where(upper_cdf > lower_cdf, (upper_cdf - p) / (upper_cdf - lower_cdf), 0.0)
             out.append(np.clip((r - alpha) / size, 0, 1))

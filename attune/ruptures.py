@@ -34,8 +34,8 @@ def _params(cur: duckdb.DuckDBPyConnection, filters: Filters | None, values: dic
     values = settings.load(cur) if values is None else values
     if as_of is None:
         as_of = attention.latest_day(cur, None if filters is None else filters.visible_therapists) or date.today()
-    scope = filters.params() if filters is not None else dict(attention.NO_SCOPE)
-    return {**scope, **values, "as_of": as_of, "stored": attention_facts.is_current(cur, as_of, values)}
+    return attention.rule_params(as_of, values, filters,
+                                 stored_ruptures=attention_facts.is_current(cur, as_of, values))
 
 
 def wilson(successes: int, n: int) -> tuple[float | None, float | None]:

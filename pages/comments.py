@@ -5,9 +5,9 @@ import streamlit as st
 
 from attune import access, charts, themes
 from attune.formatting import period, rate
-from attune.overview import has_any_sessions
 from attune.ui import sidebar
 from attune.ui.cache import cursor, figure, load
+from attune.ui.empty import say_empty
 from attune.ui.tables import show_table
 
 filters = sidebar.render()
@@ -22,10 +22,9 @@ if message := st.session_state.pop("comments_message", None):
 keywords = load(themes.load_keywords)
 tagged = load(themes.comments, filters, keywords)
 if tagged.is_empty():
-    st.info("No comments or switch-request reasons in this period for the chosen filters. Widen the date range or "
-            "clear a filter in the sidebar." if load(has_any_sessions) else
-            "No data loaded yet. Import your clinic's feedback (with its comment column) and switch requests on the "
-            "Data page.")
+    say_empty("No comments or switch-request reasons in this period for the chosen filters.",
+              "No data loaded yet. Import your clinic's feedback (with its comment column) and switch requests on "
+              "the Data page.")
 else:
     with_theme = int((tagged["themes"].list.len() > 0).sum())
     st.markdown(f"**{tagged.height:,}** comments and reasons; **{rate(with_theme, tagged.height)}** match a theme.")
