@@ -587,15 +587,18 @@ def _row_key_expr(spec: TableSpec) -> str:
 def _reject_duplicates(cur, spec: TableSpec, unit: str) -> int:
     """Rows sharing a key with different values are all rejected; exact repeats keep the first.
 
-    One aggregate over the valid rows finds the repeated keys (usually none); only those are touched.
+    A plain count per key finds the repeated keys (usually none); only those get the costlier aggregate
+    (collecting their lines), and only they are touched.
     Returns how many exact repeats were dropped.
     """
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE repeats AS
+        WITH valid AS (SELECT row_key, rec, line, row_hash FROM typed WHERE len(problems) = 0 AND row_key IS NOT NULL),
+        repeated AS (SELECT row_key FROM valid GROUP BY row_key HAVING count(*) > 1)
         SELECT row_key, count(DISTINCT row_hash) AS versions, min(rec) AS first_rec, count(*) AS n,
                list(line ORDER BY line) AS lines
-        FROM typed WHERE len(problems) = 0 AND row_key IS NOT NULL
-        GROUP BY row_key HAVING count(*) > 1
+        FROM valid SEMI JOIN repeated USING (row_key)
+        GROUP BY row_key
     """)
     if not cur.execute("SELECT count(*) FROM repeats").fetchall()[0][0]:
         return 0

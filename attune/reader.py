@@ -22,7 +22,7 @@ import threading
 import time as time_module
 import zipfile
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -30,24 +30,17 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from attune.records import MAX_FIELD, RECORD, Scan, classify, is_plain, scan_plain
+
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-MAX_FIELD = 50 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office 97 files)
 
 
 class UnreadableFileError(ValueError):
     """The file cannot be read as a table at all (empty, binary, no header)."""
-
-
-@dataclass(frozen=True)
-class Scan:
-    """Where each record starts (line of a CSV, row of a sheet) and the structural problems found."""
-
-    lines: array = field(default_factory=lambda: array("q"))
-    problems: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +57,7 @@ class FileInfo:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     prescan: Scan | None = None  # for sheets: the rows were numbered while converting
+    plain: bool = False  # UTF-8 with no quote, NUL or lone carriage return: every record is one line
 
     @property
     def unit(self) -> str:
@@ -100,12 +94,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
-    """One pass over the file: its SHA-256, and whether all of it is valid UTF-8."""
-    digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+def _hash_and_check_utf8(path: Path) -> tuple[str, bool, bool]:
+    """One pass over the file: its SHA-256, whether all of it is valid UTF-8, and whether it is plain
+    (no quotes: see attune/records.py)."""
+    digest, decoder, valid, plain = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True, True
+    previous = b""
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
+            plain = plain and is_plain(chunk, previous.endswith(b"\r"))
+            previous = chunk
             if valid:
                 try:
                     decoder.decode(chunk)
@@ -116,7 +114,7 @@ def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             valid = False
-    return digest.hexdigest(), valid
+    return digest.hexdigest(), valid, plain and valid
 
 
 def detect_encoding(sample: bytes, whole_file_is_utf8: bool) -> str:
@@ -162,7 +160,7 @@ def inspect_file(original: Path, workdir: Path | None = None, sheet: str | None 
     if sample.startswith(OLE_MAGIC):
         raise UnreadableFileError(f"{original.name} is an old-style Excel (.xls) file. Open it in Excel and "
                                   "save it as .xlsx or CSV, then import that.")
-    sha256, utf8 = _hash_and_check_utf8(original)
+    sha256, utf8, plain = _hash_and_check_utf8(original)
     encoding = detect_encoding(sample, utf8)
     if looks_binary(sample, encoding):
         raise UnreadableFileError(
@@ -188,7 +186,7 @@ def inspect_file(original: Path, workdir: Path | None = None, sheet: str | None 
     if not any(headers):
         raise UnreadableFileError(f"{original.name} has no header row (the first line is empty).")
     return FileInfo(path, original, encoding, delimiter, headers, sha256, size, header_line=blank + 1,
-                    skip_lines=blank)
+                    skip_lines=blank, plain=plain and path == original)
 
 
 def peek_headers(path: Path) -> tuple[str, ...] | None:
@@ -323,42 +321,42 @@ def scan_records(info: FileInfo) -> Scan:
     """Walk the file with Python's csv module: the start line of every record and the malformed ones.
 
     Mirrors how DuckDB splits records: blank lines are skipped (in a one-column file DuckDB reads them as
-    empty records, so they count there), a whitespace-only line is skipped too.
+    empty records, so they count there), a whitespace-only line is skipped too. A plain file (no quotes)
+    takes the faster route of attune/records.py to the same answer.
     """
     if info.prescan is not None:
         return info.prescan
-    width, lines, problems = len(info.headers), array("q"), []
+    width = len(info.headers)
+    if info.plain:
+        fast = scan_plain(info.path, info.header_line, width, info.delimiter)
+        if fast is not None:
+            return fast
+    lines, problems = array("q"), []
     csv.field_size_limit(MAX_FIELD)
     with info.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
         for start, end, row in _records(fh, info):
             if end is None:
                 problems.append((start, f"the record starting on this line cannot be read as CSV ({row})"))
-            elif len(row) == width or (width == 1 and not row) or (
-                    len(row) > width and not any(c.strip() for c in row[width:])):  # trailing delimiters
-                lines.append(start)
-            elif not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            elif end > start and len(row) < width:
-                problems.append((start, f"a quoted value that starts on this line is not closed where "
-                                        f"expected (the record runs to line {end})"))
-            elif len(row) > width:
-                problems.append((start, f"this line has {len(row)} fields, more fields than the header ({width}): "
-                                        "a stray delimiter, or a value that should be quoted?"))
-            else:
-                problems.append((start, f"this line has {len(row)} field{'s' if len(row) != 1 else ''}, fewer "
-                                        f"fields than the header ({width})"))
+            verdict = classify(start, end, row, width)
+            if verdict == RECORD:
+                lines.append(start)
+            elif verdict is not None:
+                problems.append((start, verdict))
     return Scan(lines, tuple(problems))
 
 
 READ_CSV = """read_csv($path, header = true, skip = $skip, columns = $columns, delim = $delim, quote = '"',
-    escape = '"', all_varchar = true, auto_detect = false, parallel = false, strict_mode = false,
+    escape = '"', all_varchar = true, auto_detect = false, parallel = $parallel, strict_mode = false,
     null_padding = false, ignore_errors = true, max_line_size = $max_line)"""
 
 
 def read_csv_params(info: FileInfo) -> dict:
-    """Parameters for READ_CSV: every column as text (c0..cN), nothing sniffed or guessed."""
+    """Parameters for READ_CSV: every column as text (c0..cN), nothing sniffed or guessed.
+
+    Only a plain file is read in parallel: with quotes, record boundaries are the serial reader's to find."""
     return {"path": str(info.path), "columns": {staged_column(i): "VARCHAR" for i in range(len(info.headers))},
-            "delim": info.delimiter, "skip": info.skip_lines, "max_line": MAX_FIELD}
+            "delim": info.delimiter, "skip": info.skip_lines, "max_line": MAX_FIELD, "parallel": info.plain}
 
 
 def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: str = "staged") -> Scan:
@@ -377,10 +375,10 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: 
         except BaseException as exc:  # re-raised on the calling thread
             result["scan"] = exc
 
+    con.execute(f"DROP TABLE IF EXISTS {table}")  # before the walk starts: it would wait for the GIL
     walker = threading.Thread(target=walk, name="attune-scan")
     walker.start()
     try:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS rec, * FROM {READ_CSV}",
                     read_csv_params(info))
     finally:

@@ -12,14 +12,14 @@ WITH numbered AS (
     SELECT r.*, f.batch_id AS feedback_batch,
            row_number() OVER srs_order AS seq,
            lag(round(r.srs_total, 1)) OVER srs_order AS prev,
-           count(*) OVER (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL) AS n
+           count(*) OVER (srs_order ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rev
     FROM ratings r JOIN feedback f USING (feedback_key)
     WINDOW srs_order AS (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL
                          ORDER BY r.rated_at, r.feedback_key)
 )
-SELECT * EXCLUDE (seq, n, prev),
+SELECT * EXCLUDE (seq, rev, prev),
        CASE WHEN srs_total IS NOT NULL THEN seq END AS srs_seq,
-       CASE WHEN srs_total IS NOT NULL THEN n - seq + 1 END AS srs_rev,
+       CASE WHEN srs_total IS NOT NULL THEN rev END AS srs_rev,
        CASE WHEN srs_total IS NOT NULL THEN prev END AS srs_prev
 FROM numbered
 ORDER BY rated_at, feedback_key;
