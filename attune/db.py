@@ -161,11 +161,21 @@ def data_version(cur: duckdb.DuckDBPyConnection) -> int:
     return int(cur.execute(sql, bound).fetchall()[0][0])
 
 
+_bumps_here = [0]
+
+
+def bumps_in_this_process() -> int:
+    """How often this process has bumped the data version (committed or not). Only one process can open the
+    database to write, so when this has not moved, neither has the version: a page can skip reading it."""
+    return _bumps_here[0]
+
+
 def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
     """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed.
 
     Every import and undo calls this inside its transaction, so derived tables change with the data.
     """
+    _bumps_here[0] += 1
     execute(cur, "bump_data_version")
     from attune import derived
 

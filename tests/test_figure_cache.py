@@ -59,3 +59,37 @@ def test_loaded_frames_are_shared_and_other_results_are_copies(demo_db, monkeypa
     assert cache._load("attune.settings:load", (), version, str(demo_db)) == settings.defaults()
     frame = cache._load("attune.batches:history_table", (), version, str(demo_db))
     assert cache._load("attune.batches:history_table", (), version, str(demo_db)) is frame
+
+
+def _three_loads() -> None:
+    """An AppTest script: three cached loads, a note of the version they saw, and one bump on the first run."""
+    import streamlit as st
+
+    from attune import batches, db, settings
+    from attune.ui import cache
+
+    cache.load(settings.load)
+    cache.load(batches.history_table)
+    st.write(f"before {cache.load(db.data_version)}")
+    if not st.session_state.get("bumped"):
+        st.session_state["bumped"] = True
+        with cache.cursor() as cur:
+            db.bump_data_version(cur)  # a write in this process, mid-run (as the Data page's import does)
+    st.write(f"after {cache.load(db.data_version)}")
+
+
+def test_a_run_reads_the_data_version_once_and_again_after_a_write_here(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_three_loads, default_timeout=30)
+    at.run()
+    with cache.cursor() as cur:
+        now = db.data_version(cur)
+    # The bump moved the version mid-run: the page started again, and all of it shows the new version.
+    assert [m.value for m in at.markdown] == [f"before {now}", f"after {now}"]
+    reads = []
+    real = cache.data_version
+    monkeypatch.setattr(cache, "data_version", lambda: reads.append(1) or real())
+    at.run()  # warm: every load is cached
+    assert not at.exception and [m.value for m in at.markdown] == [f"before {now}", f"after {now}"]
+    assert len(reads) == 1  # once for the run, not once per load

@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 from plotly.basedatatypes import BaseFigure
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from attune import db
 
@@ -62,16 +63,38 @@ def begin_run() -> int:
     Also where a busy database is reported: the page stops with a plain message instead of a traceback.
     """
     version = data_version()
-    st.session_state[PINNED] = version
+    _pin(version)
     return version
 
 
+def _pin(version: int) -> None:
+    st.session_state[PINNED] = (version, _this_run(), db.bumps_in_this_process())
+
+
+def _this_run() -> object | None:
+    """An object Streamlit makes anew for every script run (the run's table of cursors; compared by identity,
+    and kept alive by the pin so its identity is never reused), or None outside a run."""
+    ctx = get_script_run_ctx()
+    return ctx.cursors if ctx is not None else None
+
+
 def _run_version() -> int:
-    """The data version this run pinned; when an import committed since, the page starts again."""
+    """The data version this run pinned; when an import committed since, the page starts again.
+
+    The version is read once per run, not once per load (a warm page has a dozen loads, and the reads were
+    half its time). Read again when the pin is not this run's (AppTest runs app.py only on its first run;
+    a fragment reruns alone) or when this process bumped the version since (an import, undo or note here:
+    no other process can write while the dashboard has the database open).
+    """
+    pinned = st.session_state.get(PINNED)
+    run = _this_run()
+    if pinned is not None and run is not None and pinned[1] is run and pinned[2] == db.bumps_in_this_process():
+        return pinned[0]
     current = data_version()
-    if st.session_state.get(PINNED, current) != current:
+    if pinned is not None and pinned[0] != current:
         st.session_state.pop(PINNED, None)
         st.rerun()
+    _pin(current)
     return current
 
 
