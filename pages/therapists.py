@@ -50,8 +50,11 @@ else:
     highlight = bool(filters.therapist_ids)
     totals = therapists.clinic_totals(frame)
     tab_names = [label for label, *_ in therapists.MEASURES.values()] + ["Alliance (SRS), shrunk"]
-    tabs = st.tabs(tab_names)
+    # Only the open tab is drawn (a chart costs 50-150 ms to build); choosing another tab reruns the page.
+    tabs = st.tabs(tab_names, key="therapists_fair_tab", on_change="rerun")
     for tab, (key, (label, _, _, unit)) in zip(tabs, therapists.MEASURES.items(), strict=False):
+        if not tab.open:
+            continue
         with tab:
             points = therapists.funnel_points(frame, key)
             if points.is_empty() or totals[f"{key}_rate"] is None:
@@ -63,16 +66,17 @@ else:
                             width="stretch", theme=None, key=f"therapists_funnel_{key}")
             if phi > 1:
                 st.caption(therapists.overdispersion_note(phi))
-    with tabs[-1]:
-        points = therapists.alliance_points(frame)
-        if points.is_empty():
-            st.info("Not enough rated clients to estimate alliance means.")
-        else:
-            st.caption(therapists.SHRINKAGE_NOTE)
-            if points["srs_between_sd"][0] == 0:
-                st.caption(therapists.NO_SPREAD_NOTE)
-            st.plotly_chart(figure(charts.alliance_intervals, points, points["srs_grand_mean"][0], highlight),
-                            width="stretch", theme=None, key="therapists_alliance")
+    if tabs[-1].open:
+        with tabs[-1]:
+            points = therapists.alliance_points(frame)
+            if points.is_empty():
+                st.info("Not enough rated clients to estimate alliance means.")
+            else:
+                st.caption(therapists.SHRINKAGE_NOTE)
+                if points["srs_between_sd"][0] == 0:
+                    st.caption(therapists.NO_SPREAD_NOTE)
+                st.plotly_chart(figure(charts.alliance_intervals, points, points["srs_grand_mean"][0], highlight),
+                                width="stretch", theme=None, key="therapists_alliance")
 
 st.subheader("Outcome (ORS)")
 outcomes = load(therapists.ors_outcomes, filters, min_clients)

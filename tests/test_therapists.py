@@ -189,7 +189,13 @@ def test_page_on_demo_marks_tiny_caseload_and_shows_reminder(demo_db, demo_manif
     table = _table(at, "Compared with the clinic")
     too_few = table[table["Compared with the clinic"].str.startswith("Too few")]["ID"].tolist()
     assert too_few == [tiny]
-    assert len(at.get("plotly_chart")) >= 5  # three funnels, the alliance chart, the trend
+    # Only the open tab of the fair comparison is drawn: the first funnel, then the one chosen; and the trend.
+    assert [c.key for c in at.get("plotly_chart")] == ["therapists_funnel_no_show", "therapists_trend"]
+    for key, (label, *_) in list(therapists.MEASURES.items())[1:]:
+        at.session_state["therapists_fair_tab"] = label
+        assert [c.key for c in at.run().get("plotly_chart")] == [f"therapists_funnel_{key}", "therapists_trend"]
+    at.session_state["therapists_fair_tab"] = "Alliance (SRS), shrunk"
+    assert [c.key for c in at.run().get("plotly_chart")] == ["therapists_alliance", "therapists_trend"]
 
 
 def test_drill_down_shows_the_sliding_therapist_falling(demo_db, demo_manifest):
