@@ -98,12 +98,13 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Secti
     if listed.is_empty():
         return Section("Relationships that need attention", "",
                        "No relationship is flagged for these filters (or all were discussed).")
-    blocks = []
-    for (therapist,), group in listed.group_by("therapist_name", maintain_order=True):
-        items = "".join(
-            f"<li><b>{_e(row['client_id'])}</b>: {_e('; '.join(row['reasons']))}</li>"
-            for row in group.iter_rows(named=True))
-        blocks.append(f"<h3>{_e(therapist)} ({group.height})</h3><ul>{items}</ul>")
+    # Built column-wise: at a large clinic the list has thousands of rows (a row-by-row loop took 100 ms).
+    groups = (listed.group_by("therapist_name", maintain_order=True)
+              .agg(pl.len().alias("n"),
+                   pl.concat_str(pl.lit("<li><b>"), _escaped(pl.col("client_id").cast(pl.Utf8)), pl.lit("</b>: "),
+                                 _escaped(pl.col("reasons").list.join("; ")), pl.lit("</li>")).str.join("")
+                   .alias("items")))
+    blocks = [f"<h3>{_e(therapist)} ({n})</h3><ul>{items}</ul>" for therapist, n, items in groups.iter_rows()]
     return Section("Relationships that need attention", "".join(blocks),
                    f"{listed.height} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
                    "urgent first. Thresholds are on the Settings page.", client_level=True)
@@ -162,6 +163,11 @@ footer { margin-top: 12pt; font-size: 8.5pt; color: #555; border-top: 0.75pt sol
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def _escaped(text: pl.Expr) -> pl.Expr:
+    """html.escape, column-wise (one pass, so '&' is never escaped twice); missing text becomes ''."""
+    return text.fill_null("").str.replace_many(["&", "<", ">", '"', "'"], ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;"])
 
 
 def _table(frame: pl.DataFrame, columns: list[tuple[str, str, bool]]) -> str:

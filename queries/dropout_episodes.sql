@@ -22,19 +22,23 @@ attended AS (
     WHERE s.status = 'attended'
     GROUP BY ep.episode_key
 ),
+-- The episode's ratings in order: srs_seq numbers the relationship's SRS ratings by (rated_at, feedback_key)
+-- (rating_facts), and an episode's ratings are a run of them, so its first two are the two lowest numbers.
 rated AS (
-    SELECT ep.episode_key, r.srs_total,
-           row_number() OVER (PARTITION BY ep.episode_key ORDER BY r.rated_at, r.feedback_key) AS k,
-           row_number() OVER (PARTITION BY ep.episode_key ORDER BY r.rated_at DESC, r.feedback_key DESC) AS back
+    SELECT ep.episode_key, r.srs_total, r.srs_seq
     FROM ep JOIN rating_facts r
       ON r.client_id = ep.client_id AND r.therapist_id = ep.therapist_id
      AND r.rated_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR r.rated_at::DATE <= ep.end_date)
     WHERE r.srs_total IS NOT NULL
 ),
+first_rated AS (
+    SELECT episode_key, min(srs_seq) AS first_seq FROM rated GROUP BY episode_key
+),
 early AS (
-    SELECT episode_key, avg(srs_total) FILTER (WHERE k <= 2) AS early_srs, count(*) FILTER (WHERE k <= 2) AS early_ratings,
-           any_value(srs_total) FILTER (WHERE back = 1) AS last_srs
-    FROM rated GROUP BY episode_key
+    SELECT episode_key, avg(srs_total) FILTER (WHERE srs_seq <= first_seq + 1) AS early_srs,
+           count(*) FILTER (WHERE srs_seq <= first_seq + 1) AS early_ratings,
+           arg_max(srs_total, srs_seq) AS last_srs
+    FROM rated JOIN first_rated USING (episode_key) GROUP BY episode_key
 )
 SELECT ep.client_id, ep.therapist_id, ep.therapist_name, ep.start_date, ep.end_date, ep.end_reason, ep.estimated,
        coalesce(a.attended_sessions, 0) AS attended_sessions, a.last_attended,
