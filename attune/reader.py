@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from attune.records import MAX_FIELD, RECORD, Scan, classify, is_plain, scan_plain
+from attune.records import MAX_FIELD, RECORD, Scan, classify, is_scannable, scan_fast
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
@@ -57,7 +57,8 @@ class FileInfo:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     prescan: Scan | None = None  # for sheets: the rows were numbered while converting
-    plain: bool = False  # UTF-8 with no quote, NUL or lone carriage return: every record is one line
+    scannable: bool = False  # UTF-8 with no NUL or lone carriage return: attune/records.py numbers the records
+    plain: bool = False  # scannable and without a quote: every record is one line (DuckDB may read in parallel)
 
     @property
     def unit(self) -> str:
@@ -94,15 +95,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool, bool]:
-    """One pass over the file: its SHA-256, whether all of it is valid UTF-8, and whether it is plain
-    (no quotes: see attune/records.py)."""
-    digest, decoder, valid, plain = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True, True
-    previous = b""
+def _hash_and_check_utf8(path: Path) -> tuple[str, bool, bool, bool]:
+    """One pass over the file: its SHA-256, whether all of it is valid UTF-8, whether it is scannable (see
+    attune/records.py) and whether it has a quote character."""
+    digest, decoder, valid, scannable = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True, True
+    quoted, previous = False, b""
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-            plain = plain and is_plain(chunk, previous.endswith(b"\r"))
+            scannable = scannable and is_scannable(chunk, previous.endswith(b"\r"))
+            quoted = quoted or b'"' in chunk
             previous = chunk
             if valid:
                 try:
@@ -114,7 +116,7 @@ def _hash_and_check_utf8(path: Path) -> tuple[str, bool, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             valid = False
-    return digest.hexdigest(), valid, plain and valid
+    return digest.hexdigest(), valid, scannable and valid, quoted
 
 
 def detect_encoding(sample: bytes, whole_file_is_utf8: bool) -> str:
@@ -136,7 +138,11 @@ def looks_binary(sample: bytes, encoding: str) -> bool:
         return False
     head = sample[:4096]
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return b"\x00" in head or control > len(head) // 100
+    # Binary formats (zip, PDF, images) have NUL bytes early on. Text may carry a few stray control
+    # characters pasted in with a value: in a small export a handful of them was once called binary.
+    # Binary formats (zip, PDF, images) have NUL bytes early on. Text may carry a few stray control
+    # characters pasted in with a value: in a small export a handful of them was once called binary.
+    return b"\x00" in head or control > max(len(head) // 10, 32)
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -160,7 +166,7 @@ def inspect_file(original: Path, workdir: Path | None = None, sheet: str | None 
     if sample.startswith(OLE_MAGIC):
         raise UnreadableFileError(f"{original.name} is an old-style Excel (.xls) file. Open it in Excel and "
                                   "save it as .xlsx or CSV, then import that.")
-    sha256, utf8, plain = _hash_and_check_utf8(original)
+    sha256, utf8, scannable, quoted = _hash_and_check_utf8(original)
     encoding = detect_encoding(sample, utf8)
     if looks_binary(sample, encoding):
         raise UnreadableFileError(
@@ -186,7 +192,8 @@ def inspect_file(original: Path, workdir: Path | None = None, sheet: str | None 
     if not any(headers):
         raise UnreadableFileError(f"{original.name} has no header row (the first line is empty).")
     return FileInfo(path, original, encoding, delimiter, headers, sha256, size, header_line=blank + 1,
-                    skip_lines=blank, plain=plain and path == original)
+                    skip_lines=blank, scannable=scannable and path == original,
+                    plain=scannable and not quoted and path == original)
 
 
 def peek_headers(path: Path) -> tuple[str, ...] | None:
@@ -321,14 +328,14 @@ def scan_records(info: FileInfo) -> Scan:
     """Walk the file with Python's csv module: the start line of every record and the malformed ones.
 
     Mirrors how DuckDB splits records: blank lines are skipped (in a one-column file DuckDB reads them as
-    empty records, so they count there), a whitespace-only line is skipped too. A plain file (no quotes)
-    takes the faster route of attune/records.py to the same answer.
+    empty records, so they count there), a whitespace-only line is skipped too. A scannable file takes
+    the faster route of attune/records.py to the same answer where it can.
     """
     if info.prescan is not None:
         return info.prescan
     width = len(info.headers)
-    if info.plain:
-        fast = scan_plain(info.path, info.header_line, width, info.delimiter)
+    if info.scannable:
+        fast = scan_fast(info.path, info.header_line, width, info.delimiter)
         if fast is not None:
             return fast
     lines, problems = array("q"), []

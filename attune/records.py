@@ -1,14 +1,17 @@
 """Where each record of an export starts, and which records are malformed.
 
-Python's csv module is the authority on a file's structure (attune/reader.py walks the file with it). For
-the common export, with no quote character anywhere, every record is exactly one line, so the same answer
-comes from counting delimiters per line with numpy, about five times faster; only lines whose count is off
-go through the csv module and the same rules.
+Python's csv module is the authority on a file's structure (attune/reader.py walks the file with it). The
+same answer comes faster from numpy: a line break ends a record, and a delimiter ends a field, only outside
+quotes (after an even number of quote characters since the record began), so quote positions and counts of
+delimiters and line breaks number the records; only records whose field count is off go through the csv
+module. Where the csv module would read a quote differently (one inside a value, `ab"c`, or text after a
+closing quote, `"b"c`), or a quote is never closed, the fast scan gives up and the csv walk answers.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +20,7 @@ import numpy as np
 
 MAX_FIELD = 50 * 1024 * 1024
 CHUNK_BYTES = 32 * 1024 * 1024
+QUOTE, NEWLINE, CR = ord('"'), ord("\n"), ord("\r")
 
 
 @dataclass(frozen=True)
@@ -48,20 +52,21 @@ def classify(start: int, end: int, row: list[str], width: int) -> str | None:
     return f"this line has {len(row)} field{'s' if len(row) != 1 else ''}, fewer fields than the header ({width})"
 
 
-def is_plain(chunk: bytes, ends_previous_with_cr: bool = False) -> bool:
-    """No quote and no NUL, and every carriage return ends a line (\\r\\n): records are lines."""
-    if b'"' in chunk or b"\x00" in chunk:
+def is_scannable(chunk: bytes, ends_previous_with_cr: bool = False) -> bool:
+    """No NUL, and every carriage return ends a line (\\r\\n): what scan_fast needs besides UTF-8."""
+    if b"\x00" in chunk:
         return False
     if ends_previous_with_cr and not chunk.startswith(b"\n"):
         return False
     body = chunk[:-1] if chunk.endswith(b"\r") else chunk
-    return body.count(b"\r") == body.count(b"\r\n")
+    return b"\r" not in body or body.count(b"\r") == body.count(b"\r\n")
 
 
-def scan_plain(path: Path, header_line: int, width: int, delimiter: str) -> Scan | None:
-    """The csv walk's answer for a UTF-8 file without quotes; None when the file is not like that after all."""
+def scan_fast(path: Path, header_line: int, width: int, delimiter: str) -> Scan | None:
+    """The csv walk's answer for a scannable UTF-8 file; None when the csv walk must answer after all."""
     if width < 2:
         return None  # a one-column file counts blank lines as records: the csv walk handles that
+    csv.field_size_limit(MAX_FIELD)  # as for the walk (a record longer than that gives up below)
     lines, problems = array("q"), []
     separator = ord(delimiter)
     line = 1  # the physical line number of the first line in `pending`
@@ -72,46 +77,78 @@ def scan_plain(path: Path, header_line: int, width: int, delimiter: str) -> Scan
             data = pending + chunk
             if not data:
                 break
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
-            if cut == 0:
-                if len(data) > MAX_FIELD:
-                    return None
-                pending = data
-                continue
+            buf = np.frombuffer(data, dtype=np.uint8)
+            newlines, quotes = np.flatnonzero(buf == NEWLINE), np.flatnonzero(buf == QUOTE)
+            # which line breaks end a record: those outside quotes, counting from the start of a record
+            breaks = (np.flatnonzero((np.searchsorted(quotes, newlines) & 1) == 0) if len(quotes)
+                      else np.arange(len(newlines)))
+            if chunk:  # cut after the last of them: the next block starts a record
+                if not len(breaks):
+                    if len(data) > MAX_FIELD:
+                        return None
+                    pending = data
+                    continue
+                cut = int(newlines[breaks[-1]]) + 1
+            elif len(quotes) % 2:
+                return None  # a quote never closed
+            else:
+                cut = len(data)
             block, pending = data[:cut], data[cut:]
-            if not is_plain(block):
+            newlines, quotes = (a[:np.searchsorted(a, cut)] for a in (newlines, quotes))
+            if not is_scannable(block):
                 return None
-            if not _scan_block(block, line, header_line, width, separator, delimiter, lines, problems):
+            if not _scan_block(block, buf[:cut], newlines, quotes, breaks, line, header_line, width, separator,
+                               delimiter, lines, problems):
                 return None
-            line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            line += len(newlines) + (0 if block.endswith(b"\n") else 1)
     return Scan(lines, tuple(problems))
 
 
-def _scan_block(block: bytes, first_line: int, header_line: int, width: int, separator: int, delimiter: str,
-                lines: array, problems: list) -> bool:
-    """Number the records of whole lines `block`, its first line being `first_line`. False: give up."""
-    buf = np.frombuffer(block, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    if not block.endswith(b"\n"):
-        ends = np.append(ends, len(block))
+def _scan_block(block: bytes, buf: np.ndarray, newlines: np.ndarray, quotes: np.ndarray, breaks: np.ndarray,
+                first_line: int, header_line: int, width: int, separator: int, delimiter: str, lines: array,
+                problems: list) -> bool:
+    """Number the records of `block` (whole records, so an even number of quotes), its first line being
+    `first_line`: `newlines` and `quotes` are the positions in it of line breaks and quotes, `breaks` the
+    indexes in `newlines` of those that end a record. False: give up."""
+    quoted = len(quotes) > 0
+    if quoted and not _quotes_read_alike(buf, quotes, separator):
+        return False
+    if not block.endswith(b"\n"):  # the last record ends the file
+        breaks, newlines = np.append(breaks, len(newlines)), np.append(newlines, len(block))
+    ends = newlines[breaks]
     starts = np.concatenate(([0], ends[:-1] + 1))
+    last = first_line + breaks  # the physical line of each record's last line: every line break counts
+    first = np.concatenate(([first_line], last[:-1] + 1))
     if len(ends) and int((ends - starts).max()) > MAX_FIELD:
         return False
-    fields = np.diff(np.searchsorted(np.flatnonzero(buf == separator), np.concatenate(([0], ends)))) + 1
-    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
-    after_header = numbers > header_line
+    delimiters = np.flatnonzero(buf == separator)
+    fields = np.diff(np.searchsorted(delimiters, np.concatenate(([0], ends)))) + 1
+    if quoted:  # less the delimiters inside each quoted stretch, counted against its record
+        opening, closing = quotes[0::2], quotes[1::2]
+        inside = np.searchsorted(delimiters, closing) - np.searchsorted(delimiters, opening)
+        fields -= np.bincount(np.searchsorted(ends, opening), weights=inside, minlength=len(ends)).astype(np.int64)
+    after_header = first > header_line
     good = after_header & (fields == width)
     odd = np.flatnonzero(after_header & (fields != width))
-    if not len(odd):
-        lines.frombytes(numbers[good].tobytes())
-        return True
-    for index in odd:  # few: blank lines, trailing delimiters, broken rows
-        text = block[starts[index]:ends[index]].decode("utf-8", errors="replace").rstrip("\r")
-        verdict = classify(int(numbers[index]), int(numbers[index]), next(csv.reader([text], delimiter=delimiter), []),
-                           width)
+    for index in odd:  # few: blank lines, trailing delimiters, broken records
+        text = block[starts[index]:ends[index] + 1].decode("utf-8", errors="replace")
+        row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        verdict = classify(int(first[index]), int(last[index]), row, width)
         if verdict == RECORD:
             good[index] = True
         elif verdict is not None:
-            problems.append((int(numbers[index]), verdict))
-    lines.frombytes(numbers[good].tobytes())
+            problems.append((int(first[index]), verdict))
+    lines.frombytes(first[good].astype(np.int64, copy=False).tobytes())
     return True
+
+
+def _quotes_read_alike(buf: np.ndarray, quotes: np.ndarray, separator: int) -> bool:
+    """Whether the csv module reads every quote as counting does: an opening quote starts a field (or
+    follows the quote it doubles), a closing quote ends one (or is doubled). Otherwise the csv module
+    takes it as a literal character, or appends what follows to the value."""
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = buf[np.maximum(opening - 1, 0)]  # a quote opening the block (a record) sees itself: fine
+    if not ((before == separator) | (before == NEWLINE) | (before == QUOTE)).all():
+        return False
+    after = buf[np.minimum(closing + 1, len(buf) - 1)]  # as does one closing the file
+    return bool(((after == separator) | (after == NEWLINE) | (after == CR) | (after == QUOTE)).all())

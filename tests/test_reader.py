@@ -226,6 +226,15 @@ def test_unreadable_files_get_a_clear_message(con, tmp_path, name, data, message
         assert [p.message for p in report.problems] == [message]
 
 
+def test_a_small_export_with_stray_control_characters_is_text(con, tmp_path):
+    """Pasted values sometimes carry a bell or escape character; a short file with a few is still a CSV."""
+    ingest.import_file(con, write(tmp_path, "roster.csv", ROSTER))
+    data = (SESSION_HEADER + "\nS1,C\x07x,T1,2026-01-05 10:00,attended\nS2,C\x1b2,T1,2026-01-06 10:00,attended\n")
+    report = ingest.import_file(con, write(tmp_path, "pasted.csv", data.encode()))
+    assert report.status == "imported", report.summary
+    assert rows(con, "SELECT client_id FROM sessions ORDER BY session_id") == [("C\x07x",), ("C\x1b2",)]
+
+
 def test_inspect_raises_for_unreadable(tmp_path):
     with pytest.raises(UnreadableFileError, match="is empty"):
         inspect_file(write(tmp_path, "e.csv", b""))
