@@ -1,6 +1,6 @@
 """Figures for the Attendance, Dropout and Fit & switches pages: DataFrame in, Plotly figure out.
 
-Same conventions as attune/charts.py (base_layout, Okabe-Ito colours, projector-sized fonts). Rates always
+Same conventions as attune/charts.py (new_figure, Okabe-Ito colours, projector-sized fonts). Rates always
 carry their denominator (in the axis label and the hover) and their 95% interval; rates over a small
 denominator are drawn hollow and labelled "small".
 """
@@ -9,10 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from attune.charts import BLUE, FONT_SIZE, GREEN, GREY, ORANGE, PALETTE, PURPLE, SKY, base_layout
+from attune.charts import (
+    BLUE,
+    FONT_SIZE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PALETTE,
+    PURPLE,
+    SKY,
+    bar,
+    new_figure,
+    reference_line,
+    scatter,
+)
 from attune.fit import CATEGORY_ORDER, NOT_ASSIGNED, OTHER_THERAPISTS
 
 CATEGORY_COLOURS = dict(zip(CATEGORY_ORDER, [BLUE, ORANGE, GREEN, PURPLE, GREY], strict=True))
@@ -38,58 +52,47 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
                    reference: float | None = None, reference_label: str = "clinic", title: str | None = None,
                    height: int | None = None) -> go.Figure:
     """Dots with 95% intervals, one row (or column) per level; the first series' denominator labels the axis."""
-    fig = go.Figure()
     first = series[0]
     labels = _labels(frame, level, first.denominator, f"{first.prefix}_small")
-    positions = list(range(frame.height))
+    positions = np.arange(frame.height)
+    category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": np.array(labels, dtype=object),
+                     "automargin": True, "showgrid": False, "zeroline": False, "range": [-0.6, frame.height - 0.4]}
+    rate_axis = {"tickformat": ".0%", "rangemode": "tozero", "title": {"text": "rate (95% interval)"}}
+    axes = ({"xaxis": rate_axis, "yaxis": category_axis | {"range": [frame.height - 0.4, -0.6]}} if horizontal
+            else {"yaxis": rate_axis, "xaxis": category_axis})
+    fig = new_figure(height=height or (max(320, 70 + 46 * frame.height) if horizontal else 440), title=title,
+                     showlegend=len(series) > 1, **axes)
     for j, s in enumerate(series):
         offset = (j - (len(series) - 1) / 2) * 0.3  # side by side, so that intervals never overlap
-        where = [p + offset for p in positions]
+        where = positions + offset
         rate, low, high = (frame[f"{s.prefix}_{k}"] for k in ("rate", "low", "high"))
-        small = frame[f"{s.prefix}_small"].to_list()
-        errors = {"type": "data", "symmetric": False, "array": (high - rate).to_list(),
-                  "arrayminus": (rate - low).to_list(), "color": s.colour, "thickness": 2, "width": 5}
-        custom = [[lab, num, den, lo, hi] for lab, num, den, lo, hi in
-                  zip(labels, frame[s.numerator], frame[s.denominator], low, high, strict=True)]
+        errors = {"type": "data", "symmetric": False, "array": (high - rate).to_numpy(),
+                  "arrayminus": (rate - low).to_numpy(), "color": s.colour, "thickness": 2, "width": 5}
+        custom = np.array([[lab, num, den, lo, hi] for lab, num, den, lo, hi in
+                           zip(labels, frame[s.numerator], frame[s.denominator], low, high, strict=True)], dtype=object)
         common = {"mode": "markers", "name": s.name, "customdata": custom,
                   "marker": {"color": s.colour, "size": 12, "line": {"color": s.colour, "width": 2}}}
         value = "%{x:.1%}" if horizontal else "%{y:.1%}"
         hover = (f"%{{customdata[0]}}<br>{s.name}: {value} (%{{customdata[1]}} of %{{customdata[2]}})"
                  "<br>95% interval %{customdata[3]:.1%}–%{customdata[4]:.1%}<extra></extra>")
         if horizontal:
-            fig.add_trace(go.Scatter(x=rate, y=where, error_x=errors, hovertemplate=hover, **common))
+            fig.add_trace(scatter(x=rate, y=where, error_x=errors, hovertemplate=hover, **common))
         else:
-            fig.add_trace(go.Scatter(x=where, y=rate, error_y=errors, hovertemplate=hover, **common))
-        hollow = [k for k, sm in enumerate(small) if sm]
-        at = ([rate[k] for k in hollow], [where[k] for k in hollow])
+            fig.add_trace(scatter(x=where, y=rate, error_y=errors, hovertemplate=hover, **common))
+        hollow = frame[f"{s.prefix}_small"].fill_null(False).to_numpy()
+        at = (rate.to_numpy()[hollow], where[hollow])
         _hollow_overlay(fig, *(at if horizontal else at[::-1]), s.colour, 12)
-    category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": labels, "automargin": True,
-                     "showgrid": False, "zeroline": False, "range": [-0.6, frame.height - 0.4]}
     if reference is not None:
-        line = {"color": GREY, "dash": "dash"}
-        text = f"{reference_label} {reference:.1%}"
-        if horizontal:
-            fig.add_vline(x=reference, line=line, annotation_text=text, annotation_position="top")
-        else:
-            fig.add_hline(y=reference, line=line, annotation_text=text, annotation_position="top left")
-    rate_axis = {"tickformat": ".0%", "rangemode": "tozero", "title": "rate (95% interval)"}
-    if horizontal:
-        fig.update_xaxes(**rate_axis)
-        fig.update_yaxes(**(category_axis | {"range": [frame.height - 0.4, -0.6]}))
-    else:
-        fig.update_yaxes(**rate_axis)
-        fig.update_xaxes(**category_axis)
-    n = frame.height
-    base_layout(fig, height=height or (max(320, 70 + 46 * n) if horizontal else 440), title=title)
-    fig.update_layout(showlegend=len(series) > 1)
+        reference_line(fig, reference, axis="x" if horizontal else "y", line={"color": GREY, "dash": "dash"},
+                       text=f"{reference_label} {reference:.1%}", position="top" if horizontal else "top left")
     return fig
 
 
-def _hollow_overlay(fig: go.Figure, x: list, y: list, colour: str, size: int) -> None:
+def _hollow_overlay(fig: go.Figure, x, y, colour: str, size: int) -> None:
     """Redraw points over a small denominator as hollow rings (the legend keeps the filled symbol)."""
-    if x:
-        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
-                                 marker={"color": "white", "size": size, "line": {"color": colour, "width": 2}}))
+    if len(x):
+        fig.add_trace(scatter(x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
+                              marker={"color": "white", "size": size, "line": {"color": colour, "width": 2}}))
 
 
 def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
@@ -114,25 +117,24 @@ def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
     # does not wash out every other cell.
     sound = frame.filter(pl.col("kept") >= small)["no_show_rate"]
     top = sound.max() if sound.len() else frame["no_show_rate"].max()
-    fig = go.Figure(go.Heatmap(
+    return new_figure(go.Heatmap(
         z=z, x=[f"{h:02d}:00" for h in hours], y=[days[w - 1] for w in present], text=text,
         texttemplate="%{text}", textfont={"size": FONT_SIZE - 2}, customdata=custom, colorscale="Blues", zmin=0,
         zmax=max(top or 0.0, 0.05), xgap=2, ygap=2,
         colorbar={"title": "no-show", "tickformat": ".0%"},
-        hovertemplate="%{y} %{x}<br>No-show %{z:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(type="category")
-    return base_layout(fig, height=max(300, 90 + 62 * len(present)))
+        hovertemplate="%{y} %{x}<br>No-show %{z:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
+        height=max(300, 90 + 62 * len(present)), yaxis={"autorange": "reversed"}, xaxis={"type": "category"})
 
 
 def rate_trend(frame: pl.DataFrame, series: list[RateSeries], x: str = "period", tick_format: str = "%d %b<br>%Y",
                title: str | None = None) -> go.Figure:
     """Rates over time, one line each; points over a small denominator hollow; counts in the hover."""
-    fig = go.Figure()
+    fig = new_figure(height=420, title=title, xaxis={"tickformat": tick_format},
+                     yaxis={"tickformat": ".0%", "rangemode": "tozero", "title": {"text": "rate"}})
     for s in series:
         custom = frame.select(s.numerator, s.denominator).to_numpy()
         small = frame[f"{s.prefix}_small"].to_list()
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=frame[x], y=frame[f"{s.prefix}_rate"], mode="lines+markers", name=s.name, customdata=custom,
             line={"color": s.colour, "width": 3}, marker={"color": s.colour, "size": 9},
             hovertemplate=f"%{{x|%Y-%m-%d}}<br>{s.name}: %{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}})"
@@ -140,14 +142,13 @@ def rate_trend(frame: pl.DataFrame, series: list[RateSeries], x: str = "period",
         rates = frame[f"{s.prefix}_rate"].to_list()
         hollow = [k for k, sm in enumerate(small) if sm and rates[k] is not None]
         _hollow_overlay(fig, [frame[x][k] for k in hollow], [rates[k] for k in hollow], s.colour, 9)
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="rate")
-    fig.update_xaxes(tickformat=tick_format)
-    return base_layout(fig, height=420, title=title)
+    return fig
 
 
 def retention_curves(curves: pl.DataFrame) -> go.Figure:
     """Kaplan–Meier step curves with their 95% bands, the whole selection first (blue, widest line)."""
-    fig = go.Figure()
+    fig = new_figure(height=460, yaxis={"tickformat": ".0%", "range": [0, 1.02], "title": {"text": "still in therapy"}},
+                     xaxis={"title": {"text": "sessions attended"}, "rangemode": "tozero", "dtick": 2})
     colours = [BLUE, ORANGE, GREEN, PURPLE, SKY, GREY]
     for i, (group, rows) in enumerate(curves.group_by("group", maintain_order=True)):
         name = group[0]
@@ -162,19 +163,17 @@ def retention_curves(curves: pl.DataFrame) -> go.Figure:
         upper_x, upper_y = _steps(band["time"].to_list(), band["high"].to_list(), x[-1])
         lower_x, lower_y = _steps(band["time"].to_list(), band["low"].to_list(), x[-1])
         fill = _rgba(colour, 0.15 if i == 0 else 0.10)
-        fig.add_trace(go.Scatter(x=upper_x + lower_x[::-1], y=upper_y + lower_y[::-1], fill="toself",
-                                 fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False,
-                                 legendgroup=name))
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(x=upper_x + lower_x[::-1], y=upper_y + lower_y[::-1], fill="toself",
+                              fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False,
+                              legendgroup=name))
+        fig.add_trace(scatter(
             x=x, y=rows["survival"], mode="lines", name=name, legendgroup=name, line_shape="hv",
             line={"color": colour, "width": 4 if i == 0 else 3},
             customdata=rows.select("at_risk", "events", "censored").to_numpy(),
             hovertemplate=f"{name}<br>after %{{x}} sessions: %{{y:.1%}} still in therapy<br>"
                           "%{customdata[0]} at risk, %{customdata[1]} left, %{customdata[2]} censored"
                           "<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], title="still in therapy")
-    fig.update_xaxes(title="sessions attended", rangemode="tozero", dtick=2)
-    return base_layout(fig, height=460)
+    return fig
 
 
 def _steps(times: list, values: list, last: float) -> tuple[list, list]:
@@ -194,32 +193,28 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 def category_months(frame: pl.DataFrame) -> go.Figure:
     """Requests per month stacked by reason category."""
-    fig = go.Figure()
+    fig = new_figure(height=380, barmode="stack", xaxis={"tickformat": "%b<br>%Y", "dtick": "M1"},
+                     yaxis={"title": {"text": "requests"}, "rangemode": "tozero",
+                            "dtick": 1 if frame["requests"].sum() < 12 else None})
     for category in CATEGORY_ORDER:
         rows = frame.filter(pl.col("category") == category)
         if rows.is_empty():
             continue
-        fig.add_trace(go.Bar(x=rows["month"], y=rows["requests"], name=category,
-                             marker_color=CATEGORY_COLOURS[category],
-                             hovertemplate=f"%{{x|%b %Y}}<br>{category}: %{{y}}<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1")
-    fig.update_yaxes(title="requests", rangemode="tozero", dtick=1 if frame["requests"].sum() < 12 else None)
-    return base_layout(fig, height=380)
+        fig.add_trace(bar(x=rows["month"], y=rows["requests"], name=category,
+                          marker_color=CATEGORY_COLOURS[category],
+                          hovertemplate=f"%{{x|%b %Y}}<br>{category}: %{{y}}<extra></extra>"))
+    return fig
 
 
 def category_bars(frame: pl.DataFrame) -> go.Figure:
     total = int(frame["requests"].sum())
-    fig = go.Figure(go.Bar(
+    return new_figure(bar(
         x=frame["requests"], y=frame["category"], orientation="h",
         marker_color=[CATEGORY_COLOURS[c] for c in frame["category"]],
         text=[f"{n} of {total} ({n / total:.0%})" for n in frame["requests"]], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}: %{x} requests<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title="requests made", rangemode="tozero", range=[0, frame["requests"].max() * 1.7])
-    base_layout(fig, height=max(260, 70 + 52 * frame.height))
-    fig.update_layout(showlegend=False)
-    return fig
+        cliponaxis=False, hovertemplate="%{y}: %{x} requests<extra></extra>"),
+        height=max(260, 70 + 52 * frame.height), showlegend=False, yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": "requests made"}, "rangemode": "tozero", "range": [0, frame["requests"].max() * 1.7]})
 
 
 def flow_matrix(frame: pl.DataFrame) -> go.Figure:
@@ -228,12 +223,12 @@ def flow_matrix(frame: pl.DataFrame) -> go.Figure:
     counts = {(s, t): n for s, t, n in frame.iter_rows()}
     z = [[counts.get((s, t)) for t in targets] for s in sources]
     text = [[str(v) if v else "" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
+    return new_figure(go.Heatmap(
         z=z, x=targets, y=sources, text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, xgap=2, ygap=2,
-        showscale=False, hovertemplate="from %{y}<br>to %{x}: %{z} requests<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title="from (therapist left)", automargin=True)
-    fig.update_xaxes(title="to (new therapist)", tickangle=-30, automargin=True, side="bottom")
-    return base_layout(fig, height=max(320, 140 + 44 * len(sources)))
+        showscale=False, hovertemplate="from %{y}<br>to %{x}: %{z} requests<extra></extra>"),
+        height=max(320, 140 + 44 * len(sources)),
+        yaxis={"autorange": "reversed", "title": {"text": "from (therapist left)"}, "automargin": True},
+        xaxis={"title": {"text": "to (new therapist)"}, "tickangle": -30, "automargin": True, "side": "bottom"})
 
 
 def _flow_order(labels: pl.Series) -> list[str]:
@@ -249,7 +244,7 @@ def flow_sankey(frame: pl.DataFrame) -> go.Figure:
     sources, targets = _flow_order(frame["source"]), _flow_order(frame["target"])
     labels = [f"{s} →" for s in sources] + [f"→ {t}" for t in targets]
     index = {("s", s): i for i, s in enumerate(sources)} | {("t", t): len(sources) + i for i, t in enumerate(targets)}
-    fig = go.Figure(go.Sankey(
+    return new_figure(go.Sankey(
         arrangement="snap",
         node={"label": labels, "pad": 14, "thickness": 18, "color": [BLUE] * len(sources) + [GREEN] * len(targets),
               "hovertemplate": "%{label}: %{value} requests<extra></extra>"},
@@ -257,21 +252,17 @@ def flow_sankey(frame: pl.DataFrame) -> go.Figure:
               "target": [index[("t", t)] for t in frame["target"]], "value": frame["requests"].to_list(),
               "color": "rgba(86,180,233,0.35)", "hovertemplate": "%{source.label} %{target.label}: %{value}"
                                                                    "<extra></extra>"},
-        textfont={"size": FONT_SIZE - 1}))
-    return base_layout(fig, height=max(340, 40 * max(len(sources), len(targets))))
+        textfont={"size": FONT_SIZE - 1}), height=max(340, 40 * max(len(sources), len(targets))))
 
 
 def outcome_bars(counts: pl.DataFrame, order: list[str]) -> go.Figure:
     total = int(counts["switches"].sum())
     rows = counts.with_columns(o=pl.col("outcome").replace_strict({k: i for i, k in enumerate(order)},
                                                                   return_dtype=pl.Int64)).sort("o")
-    fig = go.Figure(go.Bar(
+    return new_figure(bar(
         x=rows["switches"], y=rows["outcome"], orientation="h", marker_color=PALETTE[2],
         text=[f"{n} of {total}" for n in rows["switches"]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title="completed switches", range=[0, rows["switches"].max() * 1.35],
-                     dtick=1 if total < 12 else None)
-    base_layout(fig, height=max(240, 70 + 50 * rows.height))
-    fig.update_layout(showlegend=False)
-    return fig
+        hovertemplate="%{y}: %{x}<extra></extra>"),
+        height=max(240, 70 + 50 * rows.height), showlegend=False, yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": "completed switches"}, "range": [0, rows["switches"].max() * 1.35],
+               "dtick": 1 if total < 12 else None})
