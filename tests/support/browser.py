@@ -45,11 +45,13 @@ def metrics(tab, at_least: int = 0) -> dict[str, str]:
             for i in range(cards.count())}
 
 
+# An array arrives as a list, or (numpy data) as a typed array {dtype, bdata: base64}, which Plotly.js decodes.
 CHART_TRACES = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
   .map(chart => {
     const plot = chart.querySelector('.js-plotly-plot');
     if (!plot || !plot.data) return -1;
-    return plot.data.filter(t => ['x', 'y', 'z', 'values', 'r'].some(k => t[k] && t[k].length)).length;
+    const filled = v => v && (v.length > 0 || (typeof v.bdata === 'string' && v.bdata.length > 0));
+    return plot.data.filter(t => ['x', 'y', 'z', 'values', 'r'].some(k => filled(t[k]))).length;
 })"""
 
 
