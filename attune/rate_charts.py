@@ -43,6 +43,32 @@ class RateSeries:
     colour: str = BLUE
 
 
+CHART_ROWS = 40  # a dot-and-interval chart with one row per level stays readable (about 1,900 px) up to here
+
+
+def standing_out(frame: pl.DataFrame, prefix: str, limit: int = CHART_ROWS) -> pl.DataFrame:
+    """At most `limit` rows of a breakdown for a chart: when there are more (a network has 2,000 therapists), the
+    half whose 95% interval lies highest (largest lower bound) and the half whose interval lies lowest (smallest
+    upper bound), in their original order. Chance alone puts few intervals far out, so these are the levels a
+    reader should look at; the table under the chart keeps every row."""
+    if frame.height <= limit:
+        return frame
+    ranked = frame.with_row_index("_row")
+    high = ranked.sort(f"{prefix}_low", descending=True, nulls_last=True).head(limit // 2)["_row"]
+    low = ranked.filter(~pl.col("_row").is_in(high.implode())).sort(f"{prefix}_high", nulls_last=True)
+    picked = pl.concat([high, low.head(limit - high.len())["_row"]])
+    return ranked.filter(pl.col("_row").is_in(picked.implode())).drop("_row")
+
+
+def standing_out_note(shown: pl.DataFrame, every: pl.DataFrame, unit: str = "therapists",
+                      where: str = "the table below lists them all") -> str:
+    """The caption's sentence when standing_out left rows out, else ''."""
+    if shown.height == every.height:
+        return ""
+    return (f"The chart shows the {shown.height} of {every.height:,} {unit} whose intervals lie furthest above or "
+            f"below the rest; {where}. ")
+
+
 def _labels(frame: pl.DataFrame, level: str, denominator: str, small: str) -> list[str]:
     return [f"{name}  (n={n:,}{', small' if is_small else ''})"
             for name, n, is_small in zip(frame[level], frame[denominator], frame[small], strict=True)]

@@ -51,10 +51,12 @@ choice = st.radio("Break down by", list(attendance.DIMENSIONS), format_func=atte
 rows = attendance.dimension(frame, choice)
 label = attendance.DIMENSIONS[choice]
 horizontal = choice in ("therapist", "site", "service")
-st.plotly_chart(figure(rate_charts.rate_intervals, rows, [NO_SHOW, LATE], horizontal=horizontal,
+charted = rate_charts.standing_out(rows, NO_SHOW.prefix)
+st.plotly_chart(figure(rate_charts.rate_intervals, charted, [NO_SHOW, LATE], horizontal=horizontal,
                                            reference=total["no_show_rate"], reference_label="all no-shows"),
                 width="stretch", theme=None, key="attendance_breakdown_chart")
-st.caption("Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
+st.caption(rate_charts.standing_out_note(charted, rows, f"{label.lower()}s")
+           + "Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
            "cancellations). Hollow dots: fewer than 20 appointments. "
            + ("Session 1 is the first appointment with that therapist." if choice == "session" else ""))
 show_table(attendance.rate_table(rows, label), f"attendance by {label.lower()}", filters,
@@ -85,9 +87,12 @@ st.markdown(f"**{rate(total['clinician_cancel'], total['booked'])}** bookings we
             "clinic. These are kept apart from the client's misses: not the client's doing, but repeated ones strain "
             "the relationship.")
 therapists = attendance.dimension(frame, "therapist")
-st.plotly_chart(figure(rate_charts.rate_intervals, therapists, [CLINICIAN], reference=total["clinician_cancel_rate"],
+charted = rate_charts.standing_out(therapists, CLINICIAN.prefix)
+st.plotly_chart(figure(rate_charts.rate_intervals, charted, [CLINICIAN], reference=total["clinician_cancel_rate"],
                                            reference_label="all"),
                 width="stretch", theme=None, key="attendance_clinician_chart")
+if note := rate_charts.standing_out_note(charted, therapists, where="the breakdown by therapist above lists them all"):
+    st.caption(note)
 cancelled = attendance.repeated_clinician_cancels(pairs)
 if cancelled.is_empty():
     st.caption("No client had two or more sessions cancelled by the clinician in this period.")

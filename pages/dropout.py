@@ -76,10 +76,12 @@ therapists = data.therapists
 if therapists.is_empty():
     st.caption("No episode ended in this period.")
 else:
-    st.plotly_chart(figure(rate_charts.rate_intervals, therapists, [DROPOUT, EARLY], reference=facts["dropout_rate"],
+    charted = rate_charts.standing_out(therapists, DROPOUT.prefix)
+    st.plotly_chart(figure(rate_charts.rate_intervals, charted, [DROPOUT, EARLY], reference=facts["dropout_rate"],
                                                reference_label="all"),
                     width="stretch", theme=None, key="dropout_therapist_chart")
-    st.caption("Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
+    st.caption(rate_charts.standing_out_note(charted, therapists)
+               + "Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
                "most differences between therapists are noise. Hollow dots: fewer than 20 endings.")
     show_table(dropout.therapist_table(therapists), "dropout by therapist", filters, key="dropout_therapists")
 

@@ -114,3 +114,21 @@ def test_session_number_falls_back_to_booking_order(con, tmp_path):
     frame = attendance.breakdown(con.cursor(), MARCH_APRIL)
     assert counts(frame, "visit")["First appointment"] == (1, 3, 0, 0, 3)
     assert attendance.dimension(frame, "session")["kept"].to_list() == [3, 3, 2, 1, 0, 0]
+
+
+def test_a_chart_of_many_therapists_keeps_those_standing_out_and_says_so():
+    from attune import rate_charts
+
+    n = 100
+    rows = pl.DataFrame({"level": [f"T{i:03d}" for i in range(n)],
+                         "no_show_low": [0.10] * n, "no_show_high": [0.30] * n})
+    rows = rows.with_columns(  # T007 surely above the rest, T042 surely below, everyone else alike
+        no_show_low=pl.when(pl.col("level") == "T007").then(0.5).otherwise(pl.col("no_show_low")),
+        no_show_high=pl.when(pl.col("level") == "T042").then(0.05).otherwise(pl.col("no_show_high")))
+    shown = rate_charts.standing_out(rows, "no_show", limit=10)
+    assert shown.height == 10 and {"T007", "T042"} <= set(shown["level"])
+    assert shown["level"].to_list() == sorted(shown["level"])  # in the breakdown's own order
+    assert rate_charts.standing_out_note(shown, rows).startswith("The chart shows the 10 of 100 therapists")
+    few = rows.head(10)
+    assert rate_charts.standing_out(few, "no_show", limit=10).equals(few)
+    assert rate_charts.standing_out_note(few, few) == ""
