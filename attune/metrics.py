@@ -104,17 +104,42 @@ def clustered_mean(sums: ArrayLike, counts: ArrayLike) -> ClusteredMean:
     Var(m) = C/(C−1) · Σ(S_c − n_c·m)² / (Σn_c)², C the number of clients.
     """
     s = np.asarray(sums, dtype=float)
-    k = np.asarray(counts, dtype=float)
-    total = k.sum()
-    clusters = int((k > 0).sum())
-    if total <= 0:
+    if not s.size:
         return ClusteredMean(float("nan"), float("nan"), 0, 0)
-    mean = s.sum() / total
-    if clusters < 2:
-        return ClusteredMean(float(mean), float("nan"), int(total), clusters)
-    resid = s - k * mean
-    var = clusters / (clusters - 1) * np.sum(resid ** 2) / total ** 2
-    return ClusteredMean(float(mean), float(np.sqrt(var)), int(total), clusters)
+    one = clustered_means(np.zeros(s.size, dtype=int), s, counts)
+    return ClusteredMean(float(one.mean[0]), float(one.se[0]), int(one.ratings[0]), int(one.clusters[0]))
+
+
+@dataclass(frozen=True)
+class ClusteredMeans:
+    """clustered_mean for each of several groups (arrays, one entry per key, keys in sorted order)."""
+
+    keys: np.ndarray
+    mean: np.ndarray
+    se: np.ndarray
+    ratings: np.ndarray
+    clusters: np.ndarray
+
+    def interval(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """ClusteredMean.interval for each group."""
+        q = np.array([t_value(confidence, int(c) - 1) if c >= 2 else np.nan for c in self.clusters])
+        return self.mean - q * self.se, self.mean + q * self.se
+
+
+def clustered_means(groups: ArrayLike, sums: ArrayLike, counts: ArrayLike) -> ClusteredMeans:
+    """clustered_mean for every group at once (one row per client, `groups` saying whose): a loop over 200
+    therapists took 50 ms."""
+    keys, index = np.unique(np.asarray(groups), return_inverse=True)
+    s = np.asarray(sums, dtype=float)
+    k = np.asarray(counts, dtype=float)
+    total = np.bincount(index, weights=k, minlength=keys.size)
+    clusters = np.bincount(index, weights=(k > 0).astype(float), minlength=keys.size).astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(total > 0, np.bincount(index, weights=s, minlength=keys.size) / total, np.nan)
+        squares = np.bincount(index, weights=(s - k * mean[index]) ** 2, minlength=keys.size)
+        several = clusters >= 2
+        se = np.where(several, np.sqrt(np.where(several, clusters / (clusters - 1), 0) * squares) / total, np.nan)
+    return ClusteredMeans(keys, mean, se, total.astype(int), clusters)
 
 
 def funnel_limits(p0: float, n: ArrayLike, confidence: float = 0.95,

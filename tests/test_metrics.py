@@ -196,3 +196,18 @@ def test_severity_adjustment_does_not_penalise_harder_cases():
     hard, easy = result.adjusted[:3].mean(), result.adjusted[3:].mean()
     assert (latest - intake)[:3].mean() > (latest - intake)[3:].mean() + 5
     assert hard == pytest.approx(easy)
+
+
+def test_clustered_means_per_group_equal_clustered_mean_of_each_group():
+    groups = ["B", "A", "A", "B", "C", "A", "D"]
+    sums = [62.0, 111.0, 0.0, 70.0, 39.0, 39.0, 0.0]
+    counts = [2, 3, 0, 2, 1, 1, 0]
+    est = metrics.clustered_means(groups, sums, counts)
+    low, high = est.interval()
+    assert list(est.keys) == ["A", "B", "C", "D"]
+    for i, key in enumerate(est.keys):
+        mine = [j for j, g in enumerate(groups) if g == key]
+        one = metrics.clustered_mean([sums[j] for j in mine], [counts[j] for j in mine])
+        assert (est.ratings[i], est.clusters[i]) == (one.ratings, one.clusters)
+        for got, want in ((est.mean[i], one.mean), (est.se[i], one.se), ((low[i], high[i]), one.interval())):
+            assert np.allclose(got, want, equal_nan=True), key
