@@ -18,6 +18,21 @@ def rate(numerator: int | None, denominator: int | None) -> str:
     return f"{100 * (numerator or 0) / denominator:.1f}% of {denominator:,}"
 
 
+def card_rate(numerator: int | None, denominator: int | None) -> str:
+    """`rate` for a metric card, whose value is cut off past about 15 characters: a denominator of a million or
+    more is shortened to three figures ('16.0% of 1.55M'); below that it is written in full."""
+    if not denominator or denominator < 1_000_000:
+        return rate(numerator, denominator)
+    return f"{100 * (numerator or 0) / denominator:.1f}% of {short_count(denominator)}"
+
+
+def short_count(value: int) -> str:
+    """A count of a million or more in three figures: '1.55M', '12.4M', '155M'."""
+    millions = value / 1_000_000
+    figures = f"{millions:.2f}" if millions < 10 else f"{millions:.1f}" if millions < 100 else f"{millions:.0f}"
+    return f"{figures}M"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 

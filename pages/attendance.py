@@ -4,7 +4,7 @@ import streamlit as st
 
 from attune import attendance, rate_charts
 from attune.charts import BLUE, ORANGE, PURPLE
-from attune.formatting import period, rate
+from attune.formatting import card_rate, period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
@@ -31,16 +31,16 @@ if total is None:
 visits = {row["level"]: row for row in attendance.dimension(frame, "visit").iter_rows(named=True)}
 first, follow = visits.get("First appointment"), visits.get("Follow-up")
 top, bottom = st.columns(3), st.columns(3)
-top[0].metric("No-show rate", rate(total["no_show"], total["kept"]), border=True,
+top[0].metric("No-show rate", card_rate(total["no_show"], total["kept"]), border=True,
               help="No-shows ÷ (attended + no-shows + late cancellations).")
-top[1].metric("Late-cancellation rate", rate(total["late_cancel"], total["kept"]), border=True,
+top[1].metric("Late-cancellation rate", card_rate(total["late_cancel"], total["kept"]), border=True,
               help="Late cancellations ÷ (attended + no-shows + late cancellations).")
-top[2].metric("Cancelled by clinician", rate(total["clinician_cancel"], total["booked"]), border=True,
+top[2].metric("Cancelled by clinician", card_rate(total["clinician_cancel"], total["booked"]), border=True,
               help="Sessions the therapist or clinic cancelled ÷ all bookings. Not counted as the client's miss.")
-bottom[0].metric("First-visit no-shows", rate(first["no_show"], first["kept"]) if first else "—", border=True,
+bottom[0].metric("First-visit no-shows", card_rate(first["no_show"], first["kept"]) if first else "—", border=True,
                  help="Session 1 of a client with a therapist. First appointments are missed far more often than "
                       "follow-ups, so they are reported apart.")
-bottom[1].metric("Follow-up no-shows", rate(follow["no_show"], follow["kept"]) if follow else "—", border=True,
+bottom[1].metric("Follow-up no-shows", card_rate(follow["no_show"], follow["kept"]) if follow else "—", border=True,
                  help="Sessions 2 and later.")
 bottom[2].metric("Appointments booked", f"{total['booked']:,}", border=True,
                  help="Every booking in the period, whatever its outcome.")

@@ -6,7 +6,7 @@ import streamlit as st
 from attune import dropout, rate_charts
 from attune.charts import BLUE, ORANGE
 from attune.filters import SRS_CUTOFF
-from attune.formatting import period, rate
+from attune.formatting import card_rate, period
 from attune.rate_charts import RateSeries
 from attune.survival import median_time, survival_at
 from attune.ui import sidebar
@@ -38,8 +38,9 @@ if filters.services:
 
 cards = st.columns([3, 3, 2, 2])
 cards[0].metric("Dropout rate" + (" (estimated)" if facts["estimated"] else ""),
-                rate(facts["dropouts"], facts["ended"]), border=True, help="Dropouts ÷ episodes ended in the period.")
-cards[1].metric("Early dropout", rate(facts["early_dropouts"], facts["ended"]), border=True,
+                card_rate(facts["dropouts"], facts["ended"]), border=True,
+                help="Dropouts ÷ episodes ended in the period.")
+cards[1].metric("Early dropout", card_rate(facts["early_dropouts"], facts["ended"]), border=True,
                 help=f"Dropouts after {dropout.EARLY_SESSIONS} attended sessions or fewer ÷ episodes ended.")
 cards[2].metric("Episodes ended in the period", f"{facts['ended']:,}", border=True)
 cards[3].metric("Still in therapy", f"{facts['active']:,}", border=True,

@@ -1,0 +1,23 @@
+"""Numbers as the pages write them."""
+
+from __future__ import annotations
+
+from attune.formatting import card_rate, rate, short_count
+
+
+def test_rate_names_the_denominator_in_full():
+    assert rate(219, 1204) == "18.2% of 1,204"
+    assert rate(0, 0) == "—"
+
+
+def test_card_rate_shortens_only_millions_so_the_card_shows_it_whole():
+    assert card_rate(219, 1204) == rate(219, 1204)
+    assert card_rate(999_999, 999_999) == "100.0% of 999,999"
+    assert card_rate(248_197, 1_551_234) == "16.0% of 1.55M"
+    assert card_rate(None, None) == "—"
+    assert len(card_rate(1, 123_456_789)) <= 15
+
+
+def test_short_count_keeps_three_figures():
+    assert [short_count(n) for n in (1_000_000, 1_551_234, 12_449_000, 155_300_000)] == [
+        "1.00M", "1.55M", "12.4M", "155M"]
