@@ -1,7 +1,10 @@
--- Rebuild rating_facts: the ratings view stored as a table, sorted by rated_at so date filters skip row
--- groups, plus feedback_batch (the import batch of the feedback row), srs_seq and srs_rev (the rating's place
--- among the relationship's SRS ratings, oldest first and newest first, by rated_at then feedback_key; NULL
+-- Rebuild rating_facts: the ratings view stored as a table, sorted by (rated_at, feedback_key) so date filters
+-- skip row groups, plus feedback_batch (the import batch of the feedback row), srs_seq and srs_rev (the rating's
+-- place among the relationship's SRS ratings, oldest first and newest first, by rated_at then feedback_key; NULL
 -- without an SRS total), and srs_prev (the relationship's previous SRS total, rounded to one decimal as shown).
+-- The table's rowid is its (rated_at, feedback_key) order: DuckDB keeps a table's insertion order and rowid
+-- follows it (docs: "order preservation"). Queries use rowid as a cheap exact key for a relationship's earliest
+-- or latest rating, so the table is only ever rebuilt whole, never appended to (tests/test_derived.py).
 -- attention_ratings and rupture_events cut them off at a day without sorting every rating again (a later
 -- rating never changes an earlier one's seq or previous rating).
 -- Run by attune.derived.refresh whenever sessions or feedback change (see attune/derived.py).

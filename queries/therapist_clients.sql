@@ -1,5 +1,6 @@
 -- A therapist's current clients as of a date: an attended session in the last $active_days days and no
--- ended episode with this therapist since; their attendance and latest scores.
+-- ended episode with this therapist since; their attendance and latest scores. Ratings are ordered by
+-- rating_facts' rowid, which is their (rated_at, feedback_key) order (refresh_rating_facts.sql).
 -- Parameters: $therapist_id, $as_of (DATE), $active_days, $visible.
 -- Returns: client_id, first_session TIMESTAMP, last_session TIMESTAMP, last_status, sessions_attended,
 --   no_shows, latest_srs, previous_srs, latest_srs_at TIMESTAMP, intake_ors, latest_ors, open_switch_request BOOLEAN.
@@ -22,7 +23,7 @@ ended AS (
       AND e.end_date >= c.last_attended::DATE
 ),
 srs AS (
-    SELECT client_id, list(srs_total ORDER BY rated_at DESC, feedback_key DESC) AS totals,
+    SELECT client_id, list(srs_total ORDER BY rowid DESC) AS totals,
            max(rated_at) AS latest_srs_at
     FROM rating_facts
     WHERE therapist_id = $therapist_id AND srs_total IS NOT NULL
@@ -30,8 +31,8 @@ srs AS (
     GROUP BY client_id
 ),
 ors AS (
-    SELECT client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
-           arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
+    SELECT client_id, arg_min(ors_total, rowid) AS intake_ors,
+           arg_max(ors_total, rowid) AS latest_ors
     FROM rating_facts
     WHERE therapist_id = $therapist_id AND ors_total IS NOT NULL
       AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY

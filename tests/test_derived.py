@@ -134,3 +134,55 @@ def test_attention_pairs_equal_aggregating_every_pair(demo_db):
             FROM attention_pairs($as_of, $days, [], [], [], [], NULL) ORDER BY ALL""", params).fetchall()
         assert pairs == every and len(every) > 50
     con.close()
+
+
+TIED = """
+session_id,client_id,therapist_id,scheduled_at,status,session_number,site,service
+S1,C1,T1,2025-01-06 09:00,attended,1,North,Adult
+S0,C1,T1,2025-01-06 09:00,attended,1,North,Adult
+S2,C1,T1,2025-01-13 09:00,attended,2,North,Adult
+S9,C1,T1,2025-01-20 09:00,attended,3,North,Adult
+S8,C1,T1,2025-01-20 09:00,attended,3,North,Adult
+"""
+TIED_FEEDBACK = """
+session_id,srs_relationship,srs_goals,srs_approach,srs_overall,ors_individual,ors_interpersonal,ors_social,ors_overall
+S1,9,9,9,9,5,5,5,5
+S0,9,9,9,9,4,4,4,4
+S2,9,9,9,9,6,6,6,6
+S9,9,9,9,9,8,8,8,8
+S8,9,9,9,9,7,7,7,7
+"""
+
+
+def test_rating_facts_rowid_is_time_then_feedback_key_order(con, write_csv, demo_db):
+    """Queries take a relationship's earliest and latest rating by rowid (refresh_rating_facts.sql); ratings at
+    the same time must still come in feedback-key order, after every rebuild."""
+    ingest.import_file(con, write_csv("sessions.csv", TIED))
+    ingest.import_file(con, write_csv("feedback.csv", TIED_FEEDBACK))
+    for database in (con, db.connect(demo_db)):
+        by_rowid = database.execute("SELECT feedback_key FROM rating_facts ORDER BY rowid").fetchall()
+        by_time = database.execute("SELECT feedback_key FROM rating_facts ORDER BY rated_at, feedback_key").fetchall()
+        assert by_rowid == by_time and len(by_time) >= 5
+    # the ties decide: S0 sorts before S1 at 09:00 on the 6th, S8 before S9 on the 20th
+    outcome = db.run_query(con, "therapist_ors_clients", Filters(date(2025, 1, 1), date(2025, 1, 31)).params())
+    assert outcome.select("intake_ors", "latest_ors", "ors_ratings").row(0) == (16.0, 32.0, 5)
+    current = db.run_query(con, "therapist_clients", {"therapist_id": "T1", "as_of": date(2025, 1, 21),
+                                                      "active_days": 60, "visible": None})
+    assert current.select("intake_ors", "latest_ors").row(0) == (16.0, 32.0)
+
+
+def test_ors_outcomes_equal_ordering_by_time_and_key(demo_db):
+    """therapist_ors_clients orders by rowid; the answer must be the one ordering by (rated_at, feedback_key) gives."""
+    con = db.connect(demo_db)
+    params = Filters(date(2025, 1, 1), date(2026, 6, 30)).params()
+    got = db.run_query(con, "therapist_ors_clients", params)
+    expected = con.execute("""
+        SELECT therapist_id, client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
+               arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
+        FROM ratings WHERE ors_total IS NOT NULL AND rated_at < DATE '2026-07-01'
+        GROUP BY ALL HAVING count(*) >= 2 ORDER BY ALL""").fetchall()
+    scoped = {(t, c) for t, c in got.select("therapist_id", "client_id").iter_rows()}
+    assert got.select("therapist_id", "client_id", "intake_ors", "latest_ors").rows() == [
+        row for row in expected if (row[0], row[1]) in scoped]
+    assert len(scoped) > 100
+    con.close()
