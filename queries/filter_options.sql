@@ -15,4 +15,4 @@ SELECT c.therapist_id,
        coalesce(list_sort(list_distinct(list(c.site) FILTER (WHERE c.site IS NOT NULL))), []) AS session_sites
 FROM combos c LEFT JOIN therapists t USING (therapist_id)
 GROUP BY c.therapist_id
-ORDER BY therapist_name;
+ORDER BY therapist_name, c.therapist_id;

@@ -22,20 +22,14 @@ ended AS (
     WHERE e.therapist_id = $therapist_id AND e.end_date IS NOT NULL AND e.end_date <= $as_of
       AND e.end_date >= c.last_attended::DATE
 ),
-srs AS (
-    SELECT client_id, list(srs_total ORDER BY rowid DESC) AS totals,
-           max(rated_at) AS latest_srs_at
+rated AS (  -- one pass over the therapist's ratings for both scales
+    SELECT client_id,
+           list(srs_total ORDER BY rowid DESC) FILTER (WHERE srs_total IS NOT NULL) AS totals,
+           max(rated_at) FILTER (WHERE srs_total IS NOT NULL) AS latest_srs_at,
+           arg_min(ors_total, rowid) FILTER (WHERE ors_total IS NOT NULL) AS intake_ors,
+           arg_max(ors_total, rowid) FILTER (WHERE ors_total IS NOT NULL) AS latest_ors
     FROM rating_facts
-    WHERE therapist_id = $therapist_id AND srs_total IS NOT NULL
-      AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
-    GROUP BY client_id
-),
-ors AS (
-    SELECT client_id, arg_min(ors_total, rowid) AS intake_ors,
-           arg_max(ors_total, rowid) AS latest_ors
-    FROM rating_facts
-    WHERE therapist_id = $therapist_id AND ors_total IS NOT NULL
-      AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+    WHERE therapist_id = $therapist_id AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
     GROUP BY client_id
 ),
 open_requests AS (
@@ -43,12 +37,11 @@ open_requests AS (
     WHERE from_therapist_id = $therapist_id AND status = 'open' AND requested_at <= $as_of
 )
 SELECT c.client_id, c.first_session, c.last_session, c.last_status, c.sessions_attended, c.no_shows,
-       srs.totals[1] AS latest_srs, srs.totals[2] AS previous_srs, srs.latest_srs_at,
-       ors.intake_ors, ors.latest_ors,
+       rated.totals[1] AS latest_srs, rated.totals[2] AS previous_srs, rated.latest_srs_at,
+       rated.intake_ors, rated.latest_ors,
        c.client_id IN (SELECT client_id FROM open_requests) AS open_switch_request
 FROM clients c
-LEFT JOIN srs USING (client_id)
-LEFT JOIN ors USING (client_id)
+LEFT JOIN rated USING (client_id)
 WHERE c.last_attended >= $as_of::TIMESTAMP - to_days($active_days)
   AND c.client_id NOT IN (SELECT client_id FROM ended)
 ORDER BY c.client_id;
