@@ -74,11 +74,13 @@ def alliance(clients: pl.DataFrame) -> pl.DataFrame:
     mean over all its ratings (the figure the rest of the page shows); the spread between therapists is
     estimated from every therapist with at least two rated clients.
     """
-    est = metrics.clustered_means(clients["therapist_id"].to_numpy(), clients["srs_sum"].to_numpy(),
+    # Therapists as codes 0..k-1 in id order: numpy's unique on 300,000 id strings took 150 ms at 10M sessions.
+    ids = clients["therapist_id"]
+    est = metrics.clustered_means(ids.rank("dense").to_numpy() - 1, clients["srs_sum"].to_numpy(),
                                   clients["ratings"].to_numpy())
     low, high = est.interval()
-    frame = pl.DataFrame({"therapist_id": est.keys, "mean_srs": est.mean, "srs_se": est.se, "srs_low": low,
-                          "srs_high": high},
+    frame = pl.DataFrame({"therapist_id": ids.unique().sort().gather(est.keys), "mean_srs": est.mean,
+                          "srs_se": est.se, "srs_low": low, "srs_high": high},
                          schema={"therapist_id": pl.Utf8, "mean_srs": pl.Float64, "srs_se": pl.Float64,
                                  "srs_low": pl.Float64, "srs_high": pl.Float64})
     usable = frame.filter(pl.col("srs_se").is_not_nan() & (pl.col("srs_se") > 0))
@@ -215,15 +217,16 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
         return pl.DataFrame()
     intake, latest = pairs["intake_ors"].to_numpy(), pairs["latest_ors"].to_numpy()
     adjusted = metrics.severity_adjusted_change(intake, latest)
+    change = metrics.reliable_change(intake, latest)
     pairs = pairs.with_columns(
-        improved=pl.Series(metrics.reliable_change(intake, latest)) == "improved",
-        deteriorated=pl.Series(metrics.reliable_change(intake, latest)) == "deteriorated",
+        improved=pl.Series(change == "improved"),
+        deteriorated=pl.Series(change == "deteriorated"),
         adjusted_change=pl.Series(adjusted.adjusted).fill_nan(None),
     )
     per = pairs.group_by("therapist_id").agg(pl.col("therapist_name").first(), *_ors_aggregates())
     clinic = pairs.select(_ors_aggregates()).with_columns(
         therapist_id=pl.lit("clinic"), therapist_name=pl.lit("Whole clinic"))
-    out = pl.concat([per.sort("therapist_name"), clinic.select(per.columns)])
+    out = pl.concat([per.sort("therapist_name", "therapist_id"), clinic.select(per.columns)])
     low, high = metrics.wilson_interval(out["improved"].to_numpy(), out["clients"].to_numpy())
     adj_low, adj_high = metrics.mean_interval(out["adjusted_change"].to_numpy(), out["adjusted_sd"].to_numpy(),
                                               out["clinical_clients"].to_numpy())
