@@ -10,7 +10,7 @@ no funnel position and no interval.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import duckdb
@@ -212,7 +212,7 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
     rated at least twice. Severity-adjusted change: the clinic-wide regression of change on intake, over
     clients who started in the clinical range (below 25), then each therapist's mean adjusted change.
     """
-    pairs = db.run_query(cur, "therapist_ors_clients", clinic_scope(filters).params())
+    pairs = db.run_query(cur, _ors_pairs_query(cur, filters), clinic_scope(filters).params())
     if pairs.is_empty():
         return pl.DataFrame()
     intake, latest = pairs["intake_ors"].to_numpy(), pairs["latest_ors"].to_numpy()
@@ -236,6 +236,14 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
         compared=(pl.col("clients") >= min_clients) | (pl.col("therapist_id") == "clinic"),
         selected=_selected(filters) | (pl.col("therapist_id") == "clinic"),
     )
+
+
+def _ors_pairs_query(cur: duckdb.DuckDBPyConnection, filters: Filters) -> str:
+    """The stored all-time ORS pairs answer a period ending at or after the newest rating (the default
+    periods all end at the newest data); an earlier end needs the ratings up to it grouped live."""
+    newest = db.run_query(cur, "newest_rating")["newest"][0]
+    ends_after = newest is None or newest < datetime.combine(filters.end + timedelta(days=1), time())
+    return "therapist_ors_pairs" if ends_after else "therapist_ors_clients"
 
 
 def _ors_aggregates() -> list[pl.Expr]:

@@ -20,6 +20,7 @@ UNSCOPED = {
     "derived_source": "row and batch counts, to know when derived tables must be rebuilt (attune/derived.py)",
     "attention_source": "row and batch counts, to know when the stored attention list is stale (attention_facts)",
     "integrity_problems": "counts of broken invariants for `attune check` and backups (no rows shown)",
+    "newest_rating": "one timestamp, to choose how ORS outcomes are read (attune/therapists.py; nothing shown)",
 }
 
 

@@ -1,8 +1,8 @@
 """Derived tables: rating_facts always holds what the ratings view would return, after every import and undo."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from attune import batches, db, derived, ingest
+from attune import batches, db, derived, ingest, therapists
 from attune.filters import Filters
 
 SESSIONS = """
@@ -186,3 +186,29 @@ def test_ors_outcomes_equal_ordering_by_time_and_key(demo_db):
         row for row in expected if (row[0], row[1]) in scoped]
     assert len(scoped) > 100
     con.close()
+
+
+def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
+    """therapist_ors_pairs (the stored all-time pairs) must give what grouping the ratings live gives, whenever the
+    period ends at or after the newest rating; an earlier end is grouped live."""
+    con = db.connect(demo_db)
+    newest = con.execute("SELECT max(rated_at)::DATE FROM rating_facts").fetchall()[0][0]
+    for scope in (Filters(newest - timedelta(weeks=12), newest), Filters(date(2020, 1, 1), newest + timedelta(days=30)),
+                  Filters(newest - timedelta(weeks=26), newest, sites=("North",))):
+        stored = db.run_query(con, "therapist_ors_pairs", scope.params())
+        live = db.run_query(con, "therapist_ors_clients", scope.params())
+        assert stored.equals(live) and stored.height > 20
+        assert therapists._ors_pairs_query(con, scope) == "therapist_ors_pairs"
+    earlier = Filters(newest - timedelta(weeks=20), newest - timedelta(weeks=8))
+    assert therapists._ors_pairs_query(con, earlier) == "therapist_ors_clients"
+    assert not db.run_query(con, "therapist_ors_pairs", earlier.params()).equals(
+        db.run_query(con, "therapist_ors_clients", earlier.params()))  # why the choice matters
+    con.close()
+
+
+def test_ors_pairs_follow_imports_and_undo(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", TIED))
+    feedback = ingest.import_file(con, write_csv("feedback.csv", TIED_FEEDBACK))
+    assert con.execute("SELECT intake_ors, latest_ors, ors_ratings FROM ors_pairs").fetchall() == [(16.0, 32.0, 5)]
+    batches.undo_batch(con, feedback.batch_id)
+    assert con.execute("SELECT count(*) FROM ors_pairs").fetchall() == [(0,)]
