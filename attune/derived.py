@@ -23,7 +23,7 @@ from attune import db
 
 SOURCE_KEY = "derived_source"
 REFRESHES = ("refresh_rating_facts", "refresh_ors_pairs")  # in this order: ors_pairs reads rating_facts
-TABLES = ("rating_facts", "ors_pairs")
+TABLES = tuple(name.removeprefix("refresh_") for name in REFRESHES)  # each refresh_X query builds table X
 
 
 def source_fingerprint(cur: duckdb.DuckDBPyConnection) -> str:

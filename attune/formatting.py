@@ -11,19 +11,18 @@ import polars as pl
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
-def rate(numerator: int | None, denominator: int | None) -> str:
-    """'18.2% of 1,204'; an em dash when there is nothing to divide by."""
+def rate(numerator: int | None, denominator: int | None, written: str | None = None) -> str:
+    """'18.2% of 1,204' (the denominator as `written` when given); an em dash when there is nothing to divide by."""
     if not denominator:
         return "—"
-    return f"{100 * (numerator or 0) / denominator:.1f}% of {denominator:,}"
+    return f"{100 * (numerator or 0) / denominator:.1f}% of {written or f'{denominator:,}'}"
 
 
 def card_rate(numerator: int | None, denominator: int | None) -> str:
     """`rate` for a metric card, whose value is cut off past about 15 characters: a denominator of a million or
     more is shortened to three figures ('16.0% of 1.55M'); below that it is written in full."""
-    if not denominator or denominator < 1_000_000:
-        return rate(numerator, denominator)
-    return f"{100 * (numerator or 0) / denominator:.1f}% of {short_count(denominator)}"
+    large = denominator is not None and denominator >= 1_000_000
+    return rate(numerator, denominator, short_count(denominator) if large else None)
 
 
 def short_count(value: int) -> str:
