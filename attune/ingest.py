@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -461,9 +462,9 @@ def typed_select(spec: TableSpec, mapping: Mapping, plans: dict[str, DatePlan], 
             params[f"dom_{name}"] = name
         checks.extend(_column_checks(column, raw, plans.get(name), params))
         if roster and name in THERAPIST_REFERENCES:
-            checks.append(f"CASE WHEN {name} IS NOT NULL AND {name} NOT IN (SELECT therapist_id FROM therapists) "
-                          f"THEN {{'col': $lbl_{name}, 'val': {raw}, 'msg': 'therapist \"' || {raw} || "
-                          f"'\" is not in the therapist roster (import the roster first, or add them to it)'}} END")
+            checks.append(Check(f"{name} IS NOT NULL AND {name} NOT IN (SELECT therapist_id FROM therapists)",
+                                f"{{'col': $lbl_{name}, 'val': {raw}, 'msg': 'therapist \"' || {raw} || "
+                                f"'\" is not in the therapist roster (import the roster first, or add them to it)'}}"))
     checks.extend(_row_checks(spec, params))
     names = ", ".join(spec.names)
     nonempty = " OR ".join(f"{c} IS NOT NULL" for c in source_cols) or "true"
@@ -478,12 +479,33 @@ def typed_select(spec: TableSpec, mapping: Mapping, plans: dict[str, DatePlan], 
         WHERE {nonempty}
     )
     SELECT {_row_key_expr(spec)} AS row_key, rec, line, {names}, hash({names}) AS row_hash,
-           list_filter([{', '.join(checks)}]::STRUCT(col VARCHAR, val VARCHAR, msg VARCHAR)[],
-                       lambda p: p IS NOT NULL) AS problems
+           {_problems_expr(checks)} AS problems
     FROM t
     """
     used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
     return sql, {k: v for k, v in params.items() if k in used}
+
+
+class Check(NamedTuple):
+    """One rule a row must meet: `fails` (SQL, true when the row breaks it) and the problem it reports
+    (a {col, val, msg} struct in SQL)."""
+
+    fails: str
+    problem: str
+
+
+def _problems_expr(checks: list[Check]) -> str:
+    """The row's problems as a list of structs, built only for a row that breaks a rule.
+
+    Building the list for every row (a struct per rule, then a filter) cost more than the checks themselves;
+    a valid row gets the empty list after testing the rules once.
+    """
+    if not checks:
+        return "[]::STRUCT(col VARCHAR, val VARCHAR, msg VARCHAR)[]"
+    problems = ", ".join(f"CASE WHEN {c.fails} THEN {c.problem} END" for c in checks)
+    return (f"CASE WHEN {' OR '.join(f'({c.fails})' for c in checks)} "
+            f"THEN list_filter([{problems}]::STRUCT(col VARCHAR, val VARCHAR, msg VARCHAR)[], lambda p: p IS NOT NULL) "
+            "ELSE []::STRUCT(col VARCHAR, val VARCHAR, msg VARCHAR)[] END")
 
 
 def _sql_type(column: Column) -> str:
@@ -512,26 +534,26 @@ def _typed_expr(column: Column, raw: str, plan: DatePlan | None, params: dict) -
     return f"w_{column.name}.value"
 
 
-def _column_checks(column: Column, raw: str, plan: DatePlan | None, params: dict) -> list[str]:
+def _column_checks(column: Column, raw: str, plan: DatePlan | None, params: dict) -> list[Check]:
     name, label = column.name, f"$lbl_{column.name}"
     checks = []
     if column.required:
-        checks.append(f"CASE WHEN {raw} IS NULL THEN {{'col': {label}, 'val': NULL, "
-                      f"'msg': 'a value is required here but the cell is empty'}} END")
+        checks.append(Check(f"{raw} IS NULL", f"{{'col': {label}, 'val': NULL, "
+                                              "'msg': 'a value is required here but the cell is empty'}"))
     if column.type != "text":
         params[f"expect_{name}"] = _expected(column, plan)
-        checks.append(f"CASE WHEN {raw} IS NOT NULL AND {name} IS NULL THEN {{'col': {label}, 'val': {raw}, "
-                      f"'msg': '\"' || {raw} || '\" ' || $expect_{name}}} END")
+        checks.append(Check(f"{raw} IS NOT NULL AND {name} IS NULL",
+                            f"{{'col': {label}, 'val': {raw}, 'msg': '\"' || {raw} || '\" ' || $expect_{name}}}"))
     if column.low is not None:
-        checks.append(
-            f"CASE WHEN {name} NOT BETWEEN {column.low:g} AND {column.high:g} THEN {{'col': {label}, "
-            f"'val': {raw}, 'msg': {raw} || ' is outside the allowed range {column.low:g} to {column.high:g}'}} END"
-        )
+        checks.append(Check(
+            f"{name} NOT BETWEEN {column.low:g} AND {column.high:g}",
+            f"{{'col': {label}, 'val': {raw}, 'msg': {raw} || ' is outside the allowed range {column.low:g} to "
+            f"{column.high:g}'}}"))
     if column.type in ("timestamp", "date"):
-        checks.append(
-            f"CASE WHEN year({name}) NOT BETWEEN 1900 AND 2100 THEN {{'col': {label}, 'val': {raw}, "
-            f"'msg': '\"' || {raw} || '\" reads as the year ' || year({name}) || ', which is not plausible'}} END"
-        )
+        checks.append(Check(
+            f"year({name}) NOT BETWEEN 1900 AND 2100",
+            f"{{'col': {label}, 'val': {raw}, 'msg': '\"' || {raw} || '\" reads as the year ' || year({name}) || "
+            "', which is not plausible'}"))
     return checks
 
 
@@ -549,7 +571,7 @@ def _expected(column: Column, plan: DatePlan | None) -> str:
             "or map it to one of them on the Data page)")
 
 
-def _row_checks(spec: TableSpec, params: dict) -> list[str]:
+def _row_checks(spec: TableSpec, params: dict) -> list[Check]:
     if spec.kind != "feedback":
         return []
     checks = []
@@ -559,21 +581,18 @@ def _row_checks(spec: TableSpec, params: dict) -> list[str]:
         total = f"{scale}_total"
         item_sum = " + ".join(items)
         in_range = " AND ".join(f"{c} BETWEEN 0 AND 10" for c in items)
-        checks.append(
-            f"CASE WHEN {total} BETWEEN 0 AND 40 AND {in_range} AND abs({total} - ({item_sum})) > 0.5 "
-            f"THEN {{'col': $lbl_{total}, 'val': r_{total}, 'msg': 'the total ' || printf('%g', {total}) || "
-            f"' does not equal the sum of the four items ' || printf('%g', round({item_sum}, 2))}} END"
-        )
-    checks.append(
-        "CASE WHEN session_id IS NULL AND (client_id IS NULL OR therapist_id IS NULL OR rated_on IS NULL) "
-        "THEN {'col': $lbl_session_id, 'val': NULL, 'msg': 'each rating needs a session_id, or client_id, "
-        "therapist_id and rated_on together'} END"
-    )
-    checks.append(
-        "CASE WHEN coalesce(r_srs_total, r_srs_relationship, r_srs_goals, r_srs_approach, r_srs_overall, r_ors_total, "
-        "r_ors_individual, r_ors_interpersonal, r_ors_social, r_ors_overall) IS NULL THEN {'col': NULL, 'val': NULL, "
-        "'msg': 'the row has no SRS or ORS score'} END"
-    )
+        checks.append(Check(
+            f"{total} BETWEEN 0 AND 40 AND {in_range} AND abs({total} - ({item_sum})) > 0.5",
+            f"{{'col': $lbl_{total}, 'val': r_{total}, 'msg': 'the total ' || printf('%g', {total}) || "
+            f"' does not equal the sum of the four items ' || printf('%g', round({item_sum}, 2))}}"))
+    checks.append(Check(
+        "session_id IS NULL AND (client_id IS NULL OR therapist_id IS NULL OR rated_on IS NULL)",
+        "{'col': $lbl_session_id, 'val': NULL, 'msg': 'each rating needs a session_id, or client_id, "
+        "therapist_id and rated_on together'}"))
+    checks.append(Check(
+        "coalesce(r_srs_total, r_srs_relationship, r_srs_goals, r_srs_approach, r_srs_overall, r_ors_total, "
+        "r_ors_individual, r_ors_interpersonal, r_ors_social, r_ors_overall) IS NULL",
+        "{'col': NULL, 'val': NULL, 'msg': 'the row has no SRS or ORS score'}"))
     return checks
 
 
@@ -647,17 +666,20 @@ def write_rejects(cur, info: FileInfo, name: str, folder: Path) -> Path:
 def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, report) -> tuple[int, int, int]:
     table = spec.table
     key_cols = ("feedback_key",) if spec.kind == "feedback" else spec.key
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
+    compared = f"""
         SELECT i.*, CASE WHEN t.row_hash IS NULL THEN 'new'
                          WHEN t.row_hash = i.row_hash THEN 'unchanged' ELSE 'changed' END AS action
         FROM (SELECT * FROM typed WHERE len(problems) = 0) i
-        LEFT JOIN (SELECT {_key_expr_for(key_cols)} AS row_key, row_hash FROM {table}) t USING (row_key)
-    """)
-    counts = dict(cur.execute("SELECT action, count(*) FROM incoming GROUP BY action").fetchall())
+        LEFT JOIN (SELECT {_key_expr_for(key_cols)} AS row_key, row_hash FROM {table}) t USING (row_key)"""
+    counts = dict(cur.execute(f"SELECT action, count(*) FROM ({compared}) GROUP BY action").fetchall())
     inserted, updated, unchanged = counts.get("new", 0), counts.get("changed", 0), counts.get("unchanged", 0)
     if not (inserted or updated):
         return inserted, updated, unchanged
+    if updated or unchanged:  # set the comparison aside; with only new rows (the usual case) insert them as they are
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {compared}")
+        incoming = "incoming WHERE action <> 'unchanged'"
+    else:
+        incoming = "typed WHERE len(problems) = 0"
     batch_id = cur.execute("SELECT nextval('import_batch_seq')").fetchall()[0][0]
     if updated:
         cur.execute(f"""
@@ -672,7 +694,7 @@ def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, re
     select_cols = (["row_key"] if spec.kind == "feedback" else []) + columns
     cur.execute(f"""
         INSERT INTO {table} ({', '.join(target_cols)}, batch_id, source_line, row_hash)
-        SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM incoming WHERE action <> 'unchanged'
+        SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM {incoming}
     """, {"batch": batch_id})
     db.execute(cur, "insert_import_batch", {
         "batch_id": batch_id, "kind": spec.kind, "file_name": name, "file_hash": info.sha256,

@@ -1,5 +1,5 @@
--- Rebuild rating_facts: the ratings view stored as a table, sorted by (rated_at, feedback_key) so date filters
--- skip row groups, plus feedback_batch (the import batch of the feedback row), srs_seq and srs_rev (the rating's
+-- Rebuild rating_facts: the ratings view (with feedback_batch, the rating's import batch) stored as a table,
+-- sorted by (rated_at, feedback_key) so date filters skip row groups, plus srs_seq and srs_rev (the rating's
 -- place among the relationship's SRS ratings, oldest first and newest first, by rated_at then feedback_key; NULL
 -- without an SRS total), and srs_prev (the relationship's previous SRS total, rounded to one decimal as shown).
 -- The table's rowid is its (rated_at, feedback_key) order: DuckDB keeps a table's insertion order and rowid
@@ -12,11 +12,13 @@
 -- Columns: those of the ratings view, feedback_batch INTEGER, srs_seq BIGINT, srs_rev BIGINT, srs_prev DOUBLE.
 CREATE OR REPLACE TABLE rating_facts AS
 WITH numbered AS (
-    SELECT r.*, f.batch_id AS feedback_batch,
+    SELECT r.*,
            row_number() OVER srs_order AS seq,
            lag(round(r.srs_total, 1)) OVER srs_order AS prev,
-           count(*) OVER (srs_order ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rev
-    FROM ratings r JOIN feedback f USING (feedback_key)
+           -- the relationship's count less the place: a frame to the partition's end cost twice as much
+           count(*) OVER (srs_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+               - row_number() OVER srs_order + 1 AS rev
+    FROM ratings r
     WINDOW srs_order AS (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL
                          ORDER BY r.rated_at, r.feedback_key)
 )

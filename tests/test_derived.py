@@ -98,6 +98,21 @@ def test_attention_ratings_order_equals_sorting_every_rating(demo_db):
     con.close()
 
 
+def test_stored_places_equal_numbering_every_rating_afresh(demo_db):
+    con = db.connect(demo_db)
+    fresh = con.execute("""
+        SELECT feedback_key, feedback_batch,
+               row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key) AS seq,
+               row_number() OVER (PARTITION BY client_id, therapist_id ORDER BY rated_at DESC, feedback_key DESC)
+        FROM ratings WHERE srs_total IS NOT NULL ORDER BY feedback_key""").fetchall()
+    stored = con.execute("""SELECT feedback_key, feedback_batch, srs_seq, srs_rev FROM rating_facts
+                            WHERE srs_total IS NOT NULL ORDER BY feedback_key""").fetchall()
+    batches = con.execute("SELECT feedback_key, batch_id FROM feedback ORDER BY feedback_key").fetchall()
+    con.close()
+    assert stored == fresh and len(fresh) > 1000
+    assert {key: batch for key, batch, _seq, _rev in stored}.items() <= dict(batches).items()
+
+
 def test_stored_previous_rating_equals_looking_it_up(demo_db):
     """rupture_events reads each rating's previous SRS from rating_facts.srs_prev instead of sorting again."""
     con = db.connect(demo_db)
