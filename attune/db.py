@@ -56,6 +56,7 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
         raise
     if not read_only:
         migrate(con)
+        run_script(con, "_episode_macros")  # read by a derived table; the other macros read derived tables
         from attune import derived  # derived uses this module's query runner
 
         derived.refresh(con)

@@ -5,45 +5,74 @@ session) stored as a table, sorted by `rated_at` so date filters skip whole row 
 all feedback to all sessions on every read (about 0.3 s at 1M sessions, seconds at 10M); the table is
 read in milliseconds. `scoped_ratings` (queries/_macros.sql) reads it. `ors_pairs` holds each
 relationship's first and latest ORS over all time, built from it (queries/refresh_ors_pairs.sql).
+`episode_facts` holds every episode of care with its attended sessions and early and latest SRS, which
+the Dropout page filters (queries/refresh_episode_facts.sql).
 
 Rebuilt on import: `db.bump_data_version` (which every import and undo calls inside its transaction)
-calls `refresh`, and so does `db.connect` for a database written by an older version. The rebuild is
-skipped unless a sessions or feedback batch was imported or undone (or a table's row count changed, or
-the SQL that builds them changed) since the last one, so a review note that bumps the data version costs
-nothing here.
+calls `refresh`, and so does `db.connect` for a database written by an older version. A table is rebuilt
+only when a batch of a kind it reads was imported or undone (or that table's row count changed, or the SQL
+that builds them changed) since its last build, so a review note that bumps the data version costs
+nothing here, and an episodes import does not rebuild the rating tables.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 import duckdb
 
 from attune import db
-
-SOURCE_KEY = "derived_source"
-REFRESHES = ("refresh_rating_facts", "refresh_ors_pairs")  # in this order: ors_pairs reads rating_facts
-TABLES = tuple(name.removeprefix("refresh_") for name in REFRESHES)  # each refresh_X query builds table X
+from attune.overview import DROPOUT_GAP_DAYS
 
 
-def source_fingerprint(cur: duckdb.DuckDBPyConnection) -> str:
-    """What the derived tables were built from (sessions/feedback batches and row counts) and how (the SQL
-    that builds them, so that a new version of it rebuilds them)."""
+class Derived(NamedTuple):
+    table: str  # built by queries/refresh_<table>.sql
+    sources: tuple[str, ...]  # the kinds of import it reads, including those of the derived tables it reads
+
+
+DERIVED = (  # in this order: ors_pairs and episode_facts read rating_facts
+    Derived("rating_facts", ("sessions", "feedback")),
+    Derived("ors_pairs", ("sessions", "feedback")),
+    Derived("episode_facts", ("sessions", "feedback", "episodes")),
+)
+REFRESHES = tuple(f"refresh_{d.table}" for d in DERIVED)
+TABLES = tuple(d.table for d in DERIVED)
+PARAMS = {"dropout_gap_days": DROPOUT_GAP_DAYS}
+
+
+def _meta_key(table: str) -> str:
+    return f"derived_source:{table}"
+
+
+def source_fingerprints(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What each derived table is built from (its source kinds' batches and row counts) and how (the SQL that
+    builds them all, so that a new version of it rebuilds them)."""
     recipe = hashlib.sha256("".join(db.query_sql(name) for name in REFRESHES).encode()).hexdigest()[:16]
-    return f"{db.run_query(cur, 'derived_source')['fingerprint'][0]}/{recipe}"
+    kinds = dict(db.run_query(cur, "derived_source").iter_rows())
+    return {d.table: "/".join([*(kinds[k] for k in d.sources), recipe]) for d in DERIVED}
+
+
+def _stale(cur: duckdb.DuckDBPyConnection, fingerprints: dict[str, str]) -> list[str]:
+    stale = []
+    for table in TABLES:
+        stored = db.run_query(cur, "meta_value", {"key": _meta_key(table)})
+        if (stored.is_empty() or stored["value"][0] != fingerprints[table]
+                or not db.run_query(cur, "table_exists", {"name": table})["found"][0]):
+            stale.append(table)
+    return stale
 
 
 def is_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
-    stored = db.run_query(cur, "meta_value", {"key": SOURCE_KEY})
-    return (not stored.is_empty() and stored["value"][0] == source_fingerprint(cur)
-            and all(db.run_query(cur, "table_exists", {"name": name})["found"][0] for name in TABLES))
+    return not _stale(cur, source_fingerprints(cur))
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
-    """Rebuild the derived tables when their sources changed; True when it rebuilt them."""
-    if not force and is_fresh(cur):
-        return False
-    for name in REFRESHES:
-        db.execute(cur, name)
-    db.execute(cur, "set_meta_value", {"key": SOURCE_KEY, "value": source_fingerprint(cur)})
-    return True
+    """Rebuild the derived tables whose sources changed; True when it rebuilt any."""
+    fingerprints = source_fingerprints(cur)
+    stale = list(TABLES) if force else _stale(cur, fingerprints)
+    for table in TABLES:  # in order, so a table is rebuilt after those it reads
+        if table in stale:
+            db.execute(cur, f"refresh_{table}", PARAMS)
+            db.execute(cur, "set_meta_value", {"key": _meta_key(table), "value": fingerprints[table]})
+    return bool(stale)

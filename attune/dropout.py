@@ -43,8 +43,9 @@ def definition(estimated: bool) -> str:
 
 
 def episodes(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """Episodes overlapping the period with their outcome flags (see queries/dropout_episodes.sql)."""
-    frame = db.run_query(cur, "dropout_episodes", filters.params(dropout_gap_days=DROPOUT_GAP_DAYS))
+    """Episodes overlapping the period with their outcome flags (see queries/dropout_episodes.sql; the episodes
+    and their facts are worked out at import, with the gap rule of DROPOUT_GAP_DAYS: attune/derived.py)."""
+    frame = db.run_query(cur, "dropout_episodes", filters.params())
     return flag(frame, filters)
 
 

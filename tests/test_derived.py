@@ -227,3 +227,27 @@ def test_ors_pairs_follow_imports_and_undo(con, write_csv):
     assert con.execute("SELECT intake_ors, latest_ors, ors_ratings FROM ors_pairs").fetchall() == [(16.0, 32.0, 5)]
     batches.undo_batch(con, feedback.batch_id)
     assert con.execute("SELECT count(*) FROM ors_pairs").fetchall() == [(0,)]
+
+
+EPISODES = """
+client_id,therapist_id,start_date,end_date,end_reason
+C1,T1,2025-01-01,2025-01-20,planned
+"""
+
+
+def test_episode_facts_follow_episodes_imports_without_rebuilding_the_rating_tables(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
+    columns = "client_id, therapist_id, end_reason, estimated, attended_sessions, early_srs, early_ratings, last_srs"
+    estimated = con.execute(f"SELECT {columns} FROM episode_facts ORDER BY client_id").fetchall()
+    assert estimated == [("C1", "T1", None, True, 2, 35.0, 2, 34.0), ("C2", "T2", None, True, 1, 38.0, 1, 38.0)]
+    built = {t: con.execute("SELECT value FROM meta WHERE key = $k", {"k": f"derived_source:{t}"}).fetchall()
+             for t in derived.TABLES}
+    export = ingest.import_file(con, write_csv("episodes.csv", EPISODES))
+    assert con.execute(f"SELECT {columns} FROM episode_facts").fetchall() == [
+        ("C1", "T1", "planned", False, 2, 35.0, 2, 34.0)]  # the export's episodes replace the estimate
+    for table in ("rating_facts", "ors_pairs"):  # not rebuilt: their sources did not change
+        assert con.execute("SELECT value FROM meta WHERE key = $k", {"k": f"derived_source:{table}"}).fetchall() \
+            == built[table]
+    batches.undo_batch(con, export.batch_id)
+    assert con.execute(f"SELECT {columns} FROM episode_facts ORDER BY client_id").fetchall() == estimated
