@@ -666,35 +666,36 @@ def write_rejects(cur, info: FileInfo, name: str, folder: Path) -> Path:
 def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, report) -> tuple[int, int, int]:
     table = spec.table
     key_cols = ("feedback_key",) if spec.kind == "feedback" else spec.key
-    compared = f"""
-        SELECT i.*, CASE WHEN t.row_hash IS NULL THEN 'new'
-                         WHEN t.row_hash = i.row_hash THEN 'unchanged' ELSE 'changed' END AS action
-        FROM (SELECT * FROM typed WHERE len(problems) = 0) i
-        LEFT JOIN (SELECT {_key_expr_for(key_cols)} AS row_key, row_hash FROM {table}) t USING (row_key)"""
-    counts = dict(cur.execute(f"SELECT action, count(*) FROM ({compared}) GROUP BY action").fetchall())
-    inserted, updated, unchanged = counts.get("new", 0), counts.get("changed", 0), counts.get("unchanged", 0)
+    # One join finds the incoming rows whose key is already stored (none, on a first import) and whether they
+    # changed; only their keys are set aside, and everything else in the file is new.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE matched AS
+        SELECT i.row_key, t.row_hash = i.row_hash AS same
+        FROM typed i JOIN (SELECT {_key_expr_for(key_cols)} AS row_key, row_hash FROM {table}) t USING (row_key)
+        WHERE len(i.problems) = 0""")
+    valid, unchanged, updated = cur.execute("""
+        SELECT (SELECT count(*) FROM typed WHERE len(problems) = 0), count(*) FILTER (WHERE same),
+               count(*) FILTER (WHERE NOT same)
+        FROM matched""").fetchall()[0]
+    inserted = valid - unchanged - updated
     if not (inserted or updated):
         return inserted, updated, unchanged
-    if updated or unchanged:  # set the comparison aside; with only new rows (the usual case) insert them as they are
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {compared}")
-        incoming = "incoming WHERE action <> 'unchanged'"
-    else:
-        incoming = "typed WHERE len(problems) = 0"
     batch_id = cur.execute("SELECT nextval('import_batch_seq')").fetchall()[0][0]
     if updated:
         cur.execute(f"""
             INSERT INTO {table}_history
             SELECT t.*, $batch FROM {table} t
-            WHERE {_key_expr_for(key_cols, 't')} IN (SELECT row_key FROM incoming WHERE action = 'changed')
+            WHERE {_key_expr_for(key_cols, 't')} IN (SELECT row_key FROM matched WHERE NOT same)
         """, {"batch": batch_id})
         cur.execute(f"""DELETE FROM {table}
-            WHERE {_key_expr_for(key_cols)} IN (SELECT row_key FROM incoming WHERE action = 'changed')""")
+            WHERE {_key_expr_for(key_cols)} IN (SELECT row_key FROM matched WHERE NOT same)""")
     columns = [c.name for c in spec.columns]
     target_cols = (["feedback_key"] if spec.kind == "feedback" else []) + columns
     select_cols = (["row_key"] if spec.kind == "feedback" else []) + columns
     cur.execute(f"""
         INSERT INTO {table} ({', '.join(target_cols)}, batch_id, source_line, row_hash)
-        SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM {incoming}
+        SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM typed
+        WHERE len(problems) = 0 AND row_key NOT IN (SELECT row_key FROM matched WHERE same)
     """, {"batch": batch_id})
     db.execute(cur, "insert_import_batch", {
         "batch_id": batch_id, "kind": spec.kind, "file_name": name, "file_hash": info.sha256,
