@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from attune import attention, db, demo, ingest
+from tests.hand_clinic import csv_writer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,18 +69,39 @@ def con(tmp_path):
 
 @pytest.fixture
 def write_csv(tmp_path):
-    """Write a small CSV file from text (dedented, exact bytes when given bytes)."""
+    """Write a small CSV file from text into the test's folder (see hand_clinic.csv_writer)."""
+    return csv_writer(tmp_path)
 
-    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text("\n".join(line.strip() for line in content.strip().splitlines()) + "\n",
-                            encoding=encoding)
-        return path
 
-    return _write
+@pytest.fixture(scope="session")
+def _built_databases() -> dict[Callable, Path]:
+    return {}
+
+
+@pytest.fixture
+def built_copy(_built_databases, tmp_path_factory, tmp_path):
+    """`built_copy(build)`: a connection to a private copy of the database `build(con, folder)` makes.
+
+    Each build runs once per test process and later tests get a copy of its file: importing a hand-written
+    clinic through the real importer takes seconds, copying the finished database milliseconds."""
+    opened = []
+
+    def _copy(build: Callable[[duckdb.DuckDBPyConnection, Path], None]) -> duckdb.DuckDBPyConnection:
+        if build not in _built_databases:
+            folder = tmp_path_factory.mktemp("built")
+            template = folder / "template.duckdb"
+            connection = db.connect(template)
+            build(connection, folder)
+            connection.close()
+            _built_databases[build] = template
+        path = tmp_path / "built.duckdb"
+        shutil.copy(_built_databases[build], path)
+        opened.append(db.connect(path))
+        return opened[-1]
+
+    yield _copy
+    for connection in opened:
+        connection.close()
 
 
 @pytest.fixture(autouse=True)

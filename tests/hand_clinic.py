@@ -6,6 +6,7 @@ app. Expected values are worked out by hand in the tests that use them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from attune import ingest
@@ -135,13 +136,27 @@ R5,C5,T3,T1,2025-12-01,,completed
 """
 
 
+def csv_writer(folder: Path) -> Callable[..., Path]:
+    """Write a small CSV file from text into `folder` (dedented, exact bytes when given bytes)."""
+
+    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text("\n".join(line.strip() for line in content.strip().splitlines()) + "\n",
+                            encoding=encoding)
+        return path
+
+    return _write
+
+
 def load(con, directory: Path, **tables: str) -> None:
     """Import the given exports (name=csv text) through the importer, roster first."""
     directory.mkdir(parents=True, exist_ok=True)
+    write = csv_writer(directory)
     for name, text in tables.items():
-        path = directory / f"{name}.csv"
-        path.write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n", encoding="utf-8")
-        report = ingest.import_file(con, path)
+        report = ingest.import_file(con, write(f"{name}.csv", text))
         assert report.status == "imported", report.summary
 
 

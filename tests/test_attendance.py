@@ -17,9 +17,8 @@ MARCH_APRIL = Filters(date(2026, 3, 1), date(2026, 4, 30))
 
 
 @pytest.fixture
-def clinic(con, tmp_path):
-    hand_clinic.attendance_clinic(con, tmp_path / "exports")
-    return con
+def clinic(built_copy):
+    return built_copy(hand_clinic.attendance_clinic)
 
 
 def counts(frame: pl.DataFrame, dimension: str) -> dict[str, tuple]:

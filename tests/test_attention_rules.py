@@ -7,12 +7,14 @@ the flags in EXPECTED are the only ones raised; the neighbours sit just on the o
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from attune import attention, ingest, settings
 from attune.filters import Filters
+from tests import hand_clinic
 
 AS_OF = date(2026, 3, 31)
 ITEMS = tuple[float, float, float, float]
@@ -86,12 +88,15 @@ def clinic_files(write_csv) -> list:
     ]
 
 
-@pytest.fixture
-def clinic(con, write_csv):
-    for path in clinic_files(write_csv):
+def import_clinic(con, folder: Path) -> None:
+    for path in clinic_files(hand_clinic.csv_writer(folder)):
         report = ingest.import_file(con, path)
         assert report.status == "imported", report.summary + str([p.describe() for p in report.problems])
-    return con
+
+
+@pytest.fixture
+def clinic(built_copy):
+    return built_copy(import_clinic)
 
 
 def kinds_by_client(frame: pl.DataFrame) -> dict[str, set[str]]:

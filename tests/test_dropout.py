@@ -22,9 +22,8 @@ Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 
 
 @pytest.fixture
-def episodes(con, tmp_path):
-    hand_clinic.dropout_clinic(con, tmp_path / "exports")
-    return dropout.episodes(con.cursor(), Q1)
+def episodes(built_copy):
+    return dropout.episodes(built_copy(hand_clinic.dropout_clinic).cursor(), Q1)
 
 
 def test_episode_rows_from_the_export(episodes):

@@ -22,9 +22,8 @@ Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 
 
 @pytest.fixture
-def requests(con, tmp_path):
-    hand_clinic.switch_clinic(con, tmp_path / "exports")
-    return fit.requests(con.cursor(), Q1)
+def requests(built_copy):
+    return fit.requests(built_copy(hand_clinic.switch_clinic).cursor(), Q1)
 
 
 @pytest.mark.parametrize(("reason", "category"), [

@@ -8,12 +8,14 @@ therapist weekly, the last session on 03-31 unless said otherwise.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from attune import attention, ruptures, settings, themes
 from attune.filters import Filters
+from tests import hand_clinic
 
 AS_OF = date(2026, 3, 31)
 # client: (therapist, SRS totals oldest first (None: attended, not rated), date of the last session, comments)
@@ -80,14 +82,17 @@ def clinic_files(write_csv) -> list:
     ]
 
 
-@pytest.fixture
-def clinic(con, write_csv):
+def import_clinic(con, folder: Path) -> None:
     from attune import ingest
 
-    for path in clinic_files(write_csv):
+    for path in clinic_files(hand_clinic.csv_writer(folder)):
         report = ingest.import_file(con, path)
         assert report.status == "imported", report.summary
-    return con
+
+
+@pytest.fixture
+def clinic(built_copy):
+    return built_copy(import_clinic)
 
 
 def outcomes(frame: pl.DataFrame) -> dict[str, list[tuple]]:

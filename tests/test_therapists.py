@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -12,6 +13,7 @@ import pytest
 
 from attune import db, ingest, therapists
 from attune.filters import Filters
+from tests import hand_clinic
 from tests.conftest import ROOT, app_test
 
 THERAPISTS = """
@@ -55,13 +57,17 @@ R1,C2,T1,T2,2026-03-18,Would prefer a different approach,completed
 MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
 
 
-@pytest.fixture
-def small(con, write_csv):
+def import_small(con, folder: Path) -> None:
+    write_csv = hand_clinic.csv_writer(folder)
     for name, text in (("therapists.csv", THERAPISTS), ("sessions.csv", SESSIONS), ("feedback.csv", FEEDBACK),
                        ("episodes.csv", EPISODES), ("switch_requests.csv", SWITCHES)):
         report = ingest.import_file(con, write_csv(name, text))
         assert report.status == "imported", report.summary
-    return con
+
+
+@pytest.fixture
+def small(built_copy):
+    return built_copy(import_small)
 
 
 def test_compare_counts_rates_and_intervals_by_hand(small):
