@@ -6,7 +6,8 @@ all feedback to all sessions on every read (about 0.3 s at 1M sessions, seconds 
 read in milliseconds. `scoped_ratings` (queries/_macros.sql) reads it. `ors_pairs` holds each
 relationship's first and latest ORS over all time, built from it (queries/refresh_ors_pairs.sql).
 `episode_facts` holds every episode of care with its attended sessions and early and latest SRS, which
-the Dropout page filters (queries/refresh_episode_facts.sql).
+the Dropout page filters (queries/refresh_episode_facts.sql). `session_combos` holds the distinct
+(therapist, site, service) combinations the filter bar offers and `scoped_therapists` reads.
 
 Rebuilt on import: `db.bump_data_version` (which every import and undo calls inside its transaction)
 calls `refresh`, and so does `db.connect` for a database written by an older version. A table is rebuilt
@@ -32,6 +33,7 @@ class Derived(NamedTuple):
 
 
 DERIVED = (  # in this order: ors_pairs and episode_facts read rating_facts
+    Derived("session_combos", ("sessions",)),
     Derived("rating_facts", ("sessions", "feedback")),
     Derived("ors_pairs", ("sessions", "feedback")),
     Derived("episode_facts", ("sessions", "feedback", "episodes")),

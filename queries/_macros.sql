@@ -32,9 +32,10 @@ WHERE in_scope(r.therapist_id, t.supervisor, r.site, r.service, r.rated_at, d0, 
 
 -- Therapists in scope for per-therapist (not per-session) figures such as episodes and switch requests:
 -- the therapist, team and site selections apply through the roster (site = the therapist's own site).
+-- Therapists with sessions, from session_combos (derived on import).
 CREATE OR REPLACE MACRO scoped_therapists(tids, sups, sites, visible) AS TABLE
 SELECT t.therapist_id, coalesce(th.name, t.therapist_id) AS therapist_name, th.supervisor
-FROM (SELECT DISTINCT therapist_id FROM sessions) t
+FROM (SELECT DISTINCT therapist_id FROM session_combos) t
 LEFT JOIN therapists th USING (therapist_id)
 WHERE in_filter(t.therapist_id, tids) AND in_filter(th.supervisor, sups) AND in_filter(th.site, sites)
   AND (visible IS NULL OR list_contains(visible, t.therapist_id));

@@ -6,7 +6,7 @@ SELECT
     (SELECT min(scheduled_at) FROM sessions) AS first_session,
     (SELECT max(scheduled_at) FROM sessions) AS last_session,
     (SELECT count(*) FROM sessions) AS sessions,
-    (SELECT count(DISTINCT therapist_id) FROM sessions) AS therapists,
+    (SELECT count(DISTINCT therapist_id) FROM session_combos) AS therapists,
     (SELECT max(imported_at) FROM import_batches WHERE undone_at IS NULL) AS last_import,
     (SELECT count(*) > 0 FROM episodes) AS has_episodes,
     (SELECT count(*) > 0 FROM feedback) AS has_feedback;

@@ -25,6 +25,7 @@ def test_run_query_binds_named_parameters(con):
     frame = db.run_query(con, "filter_options", {"visible": None, "unused": 1})
     assert frame.height == 0  # no sessions yet, the roster alone offers nothing
     con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0)")
+    db.bump_data_version(con)  # as every import does: the derived tables follow the data
     frame = db.run_query(con, "filter_options", {"visible": None})
     assert frame["therapist_name"].to_list() == ["Ann"]
     assert db.run_query(con, "filter_options", {"visible": ["T9"]}).height == 0

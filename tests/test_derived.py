@@ -49,6 +49,27 @@ def test_rating_facts_follow_imports_updates_and_undo(con, write_csv):
     assert facts(con) == view(con)
 
 
+def combos(con) -> tuple[list[tuple], list[tuple]]:
+    """session_combos as stored, and as found afresh in the sessions."""
+    return tuple(con.execute(f"SELECT therapist_id, site, service FROM {source} ORDER BY ALL").fetchall()
+                 for source in ("session_combos", "(SELECT DISTINCT therapist_id, site, service FROM sessions)"))
+
+
+def test_session_combos_follow_sessions_imports_updates_and_undo(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    stored, fresh = combos(con)
+    assert stored == fresh == [("T1", "North", "Adult"), ("T2", "Riverside", "Couples")]
+    moved = SESSIONS.replace("S2,C1,T1,2025-01-13 09:00,attended,2,North,Adult",
+                             "S2,C1,T3,2025-01-13 09:00,attended,2,,Adult")
+    update = ingest.import_file(con, write_csv("sessions_v2.csv", moved))
+    stored, fresh = combos(con)
+    assert stored == fresh and ("T3", None, "Adult") in stored
+    assert "T3" in db.run_query(con, "filter_options", {"visible": None})["therapist_id"].to_list()
+    batches.undo_batch(con, update.batch_id)
+    stored, fresh = combos(con)
+    assert stored == fresh and all(t != "T3" for t, _, _ in stored)
+
+
 def test_scoped_ratings_reads_the_facts_with_the_filters(con, write_csv):
     ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
     ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
@@ -251,7 +272,7 @@ def test_episode_facts_follow_episodes_imports_without_rebuilding_the_rating_tab
         ("C1", "T1", "planned", False, 2, 35.0, 2, 34.0)]  # the export's episodes replace the estimate
     after = built_from()
     assert after["episode_facts"] != before["episode_facts"]
-    for table in ("rating_facts", "ors_pairs"):  # not rebuilt: their sources did not change
+    for table in ("session_combos", "rating_facts", "ors_pairs"):  # not rebuilt: their sources did not change
         assert after[table] == before[table]
     batches.undo_batch(con, export.batch_id)
     assert con.execute(f"SELECT {columns} FROM episode_facts ORDER BY client_id").fetchall() == estimated
