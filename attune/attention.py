@@ -84,8 +84,7 @@ def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = N
 
 def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> date | None:
     """The newest session's date (among the therapists the viewer may see): the list's day by default."""
-    return db.run_query(cur, "attention_latest_day", {"visible": None if visible is None else list(visible)})[
-        "as_of"][0]
+    return db.run_row(cur, "attention_latest_day", {"visible": None if visible is None else list(visible)})[0]
 
 
 def flags(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any], filters: Filters | None = None,

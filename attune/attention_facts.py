@@ -48,15 +48,15 @@ def _recipe() -> str:
 
 def fingerprint(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any]) -> str:
     """What a list for `as_of` with these thresholds is computed from, as one comparable string."""
-    source = db.run_query(cur, "attention_source")["fingerprint"][0]
+    source = db.run_row(cur, "attention_source")[0]
     thresholds = json.dumps(values, sort_keys=True, default=str)
     return f"{source}/{as_of.isoformat()}/{thresholds}/{_recipe()}"
 
 
 def is_current(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any]) -> bool:
     """True when the stored list answers exactly this day and these thresholds on the data as it is now."""
-    stored = db.run_query(cur, "meta_value", {"key": SOURCE_KEY})
-    return not stored.is_empty() and stored["value"][0] == fingerprint(cur, as_of, values)
+    stored = db.run_row(cur, "meta_value", {"key": SOURCE_KEY})
+    return stored is not None and stored[0] == fingerprint(cur, as_of, values)
 
 
 def flags(cur: duckdb.DuckDBPyConnection, scope: dict[str, Any]) -> pl.DataFrame:

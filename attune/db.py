@@ -155,11 +155,17 @@ def execute(cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | 
     cur.execute(sql, bound)
 
 
+def run_row(cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> tuple | None:
+    """The first row of queries/NAME.sql as a tuple (None when there is none), without building a frame: for
+    the small lookups a page makes several times per run, where making the frame costs more than the query."""
+    sql, bound = _bind(name, params)
+    rows = cur.execute(sql, bound).fetchall()  # all of them: DuckDB holds the cursor until its result is read
+    return rows[0] if rows else None
+
+
 def data_version(cur: duckdb.DuckDBPyConnection) -> int:
-    """A counter every import, undo and review bumps; part of every cache key. Read on every cached load, so
-    fetched as one value rather than through a frame (half the time)."""
-    sql, bound = _bind("data_version", None)
-    return int(cur.execute(sql, bound).fetchall()[0][0])
+    """A counter every import, undo and review bumps; part of every cache key. Read on every cached load."""
+    return int(run_row(cur, "data_version")[0])
 
 
 _bumps_here = [0]

@@ -180,7 +180,7 @@ def outcome_counts(frame: pl.DataFrame) -> pl.DataFrame:
 def any_requests(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> bool:
     """Whether any switch request the viewer may see has been imported at all (to word the empty state)."""
     scope = None if visible is None else list(visible)
-    return bool(db.run_query(cur, "switch_request_count", {"visible": scope})["requests"][0])
+    return bool(db.run_row(cur, "switch_request_count", {"visible": scope})[0])
 
 
 def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:

@@ -241,7 +241,7 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
 def _ors_pairs_query(cur: duckdb.DuckDBPyConnection, filters: Filters) -> str:
     """The stored all-time ORS pairs answer a period ending at or after the newest rating (the default
     periods all end at the newest data); an earlier end needs the ratings up to it grouped live."""
-    newest = db.run_query(cur, "newest_rating")["newest"][0]
+    newest = db.run_row(cur, "newest_rating")[0]
     ends_after = newest is None or newest < datetime.combine(filters.end + timedelta(days=1), time())
     return "therapist_ors_pairs" if ends_after else "therapist_ors_clients"
 

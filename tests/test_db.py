@@ -31,6 +31,13 @@ def test_run_query_binds_named_parameters(con):
     assert db.run_query(con, "filter_options", {"visible": ["T9"]}).height == 0
 
 
+def test_run_row_gives_the_first_row_and_leaves_the_connection_usable(con):
+    assert db.run_row(con, "meta_value", {"key": "nothing here"}) is None
+    db.execute(con, "set_meta_value", {"key": "k", "value": "v"})
+    assert db.run_row(con, "meta_value", {"key": "k", "unused": 1}) == ("v",)
+    assert db.run_query(con, "meta_value", {"key": "k"})["value"].to_list() == ["v"]  # nothing left unread
+
+
 def test_values_are_bound_not_spliced(con):
     con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0)")
     hostile = "T1'); DROP TABLE sessions; --"
