@@ -18,7 +18,7 @@ SETTLED = """quiet => {
 }"""
 
 
-def wait_for_app(tab, timeout: float = 90, quiet_ms: int = 1000) -> None:
+def wait_for_app(tab, timeout: float = 90, quiet_ms: int = 500) -> None:
     """Wait until the app's script has finished (state notRunning) and the page has stopped changing."""
     tab.wait_for_selector(APP_READY, timeout=timeout * 1000)
     tab.wait_for_function(SETTLED, arg=quiet_ms, timeout=timeout * 1000, polling=100)
