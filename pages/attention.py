@@ -11,6 +11,9 @@ from attune.ui.access import require
 from attune.ui.cache import cursor, figure, load
 from attune.ui.tables import show_table
 
+# A meeting reads the top of the list; the rest is a filter or a download away (65,000 rows at 10M sessions).
+LIST_ROWS_SHOWN = 1_000
+
 filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Needs attention")
@@ -54,7 +57,7 @@ if listed.is_empty():
                else "No relationship has the chosen kinds of flag.")
 else:
     show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list", aggregate=False,
-               on_select="rerun", selection_mode="single-row", column_config={
+               max_rows=LIST_ROWS_SHOWN, on_select="rerun", selection_mode="single-row", column_config={
                    "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
                    "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
                    "Why": st.column_config.TextColumn(width=560, help="Each flag's reason; the client history below "

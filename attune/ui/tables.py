@@ -14,7 +14,7 @@ ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allo
 
 def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
                suppression_spec: suppression.Spec | None = None, row_level_allowed: bool = True,
-               **dataframe_kwargs) -> None:
+               max_rows: int | None = None, **dataframe_kwargs) -> None:
     """Render `frame` and offer it as CSV and Excel, the filters written in the file name and a header line.
 
     aggregate: the table counts people or sessions per group; its downloads suppress counts below the privacy
@@ -23,12 +23,19 @@ def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str
         session, client, request or user), which are exported as shown.
     row_level_allowed: the page's own say on row-level downloads. They are offered only when it is True and
         the signed-in viewer's role sees client-level rows.
+    max_rows: show only the first rows of a long table (the downloads still hold every row). Every row shown
+        is sent to the browser on every rerun: 65,000 rows are 19 MB.
     The files are built only when a button is clicked; each download is written to the audit trail.
     """
+    shown = frame if max_rows is None else frame.head(max_rows)
     # As Arrow: a polars frame would go through pandas first (a third of a table's cost on every rerun).
-    st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
+    st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
     viewer = st.session_state.get("viewer")
-    if not aggregate and not (row_level_allowed and getattr(viewer, "sees_client_rows", True)):
+    downloads = aggregate or (row_level_allowed and getattr(viewer, "sees_client_rows", True))
+    if shown.height < frame.height:
+        st.caption(f"Showing the first {shown.height:,} of {frame.height:,} rows, in the order above. Narrow the "
+                   "filters to see the others" + (f"; the downloads hold all {frame.height:,}." if downloads else "."))
+    if not downloads:
         st.caption(ROW_LEVEL_NOT_ALLOWED)
         return
     threshold = load(suppression.min_count) if aggregate else suppression.MIN_COUNT
