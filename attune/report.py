@@ -19,7 +19,7 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from attune import attention, charts, db, glossary, metrics, overview, settings
+from attune import attention, charts, db, glossary, metrics, overview, rate_charts, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import day, each, one_decimal, rate
@@ -202,6 +202,21 @@ def headline_cards(data: ReportData) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
+def charted_therapists(data: ReportData) -> pl.DataFrame:
+    """The therapists the mean-SRS chart draws: every one of a clinic's; of a network's, the
+    rate_charts.CHART_ROWS whose intervals lie furthest above or below the rest (2,000 rows drew a chart 68,000
+    px tall)."""
+    renamed = data.therapists.rename({"low": "srs_low", "high": "srs_high"})
+    return rate_charts.standing_out(renamed, "srs").rename({"srs_low": "low", "srs_high": "high"})
+
+
+def therapists_chart_note(data: ReportData) -> str:
+    """What the mean-SRS chart shows, for the caption under it."""
+    shown = charted_therapists(data)
+    return rate_charts.standing_out_note(shown, data.therapists, where="filter by team or therapist for others") or (
+        f"All {data.therapists.height} therapists with rated sessions. ")
+
+
 def lowest_therapists(data: ReportData) -> pl.DataFrame:
     """The therapists with the lowest mean SRS in the period, written for reading (interval, caseload)."""
     lowest = data.therapists.sort("mean_srs").head(LOWEST)
@@ -257,9 +272,11 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
         result.append(Section(
             "Lowest mean SRS this period",
             _table(lowest, [(c, c, c in ("Mean SRS", "Clients")) for c in lowest.columns])
-            + chart(charts.therapist_srs(data.therapists, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD)),
+            + chart(charts.therapist_srs(charted_therapists(data), data.clinic_mean, SRS_CUTOFF,
+                                         glossary.MIN_CASELOAD)),
             f"The {min(LOWEST, data.therapists.height)} lowest of {data.therapists.height} therapists with rated "
-            "sessions. Intervals treat clients as the units; where an interval reaches the clinic mean, the "
+            f"sessions. {therapists_chart_note(data)}Intervals treat clients as the units; where an interval reaches "
+            "the clinic mean, the "
             f"difference may well be noise. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients.", keep=True))
     else:
         result.append(Section("Lowest mean SRS this period", "", "No rated sessions in this period."))

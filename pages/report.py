@@ -53,10 +53,10 @@ if data.therapists.is_empty():
     st.info("No rated sessions in this period.")
 else:
     show_table(report.lowest_therapists(data), "lowest mean srs", filters, key="report_lowest")
-    st.plotly_chart(figure(charts.therapist_srs, data.therapists, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD),
-                    width="stretch", theme=None, key="report_therapists_chart")
-    st.caption(f"All {data.therapists.height} therapists with rated sessions. Bars: 95% intervals, clients as the "
-               f"units. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients.")
+    st.plotly_chart(figure(charts.therapist_srs, report.charted_therapists(data), data.clinic_mean, SRS_CUTOFF,
+                           glossary.MIN_CASELOAD), width="stretch", theme=None, key="report_therapists_chart")
+    st.caption(f"{report.therapists_chart_note(data)}Bars: 95% intervals, clients as the units. Hollow dots: fewer "
+               f"than {glossary.MIN_CASELOAD} clients.")
 
 st.subheader("Week by week")
 st.plotly_chart(figure(charts.weekly_trend, data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend")

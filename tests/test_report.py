@@ -2,6 +2,7 @@
 
 import io
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -81,6 +82,25 @@ def test_report_html_is_self_contained_printable_and_escaped(small_clinic):
     assert f'<div class="value">{cards["Mean SRS"].display}</div>' in page  # 34.8
     assert cards["Mean SRS"].display == "34.8"
     assert "size: A4" in report.render(data, paper="a4") and "size: letter" in report.render(data, paper="letter")
+
+
+def test_a_network_chart_draws_the_therapists_standing_out(small_clinic):
+    data = report.gather(small_clinic, PERIOD)
+    assert report.charted_therapists(data).equals(data.therapists)  # a clinic: every therapist
+    assert report.therapists_chart_note(data).startswith(f"All {data.therapists.height} therapists")
+    n = 100  # a network: one row per therapist would draw a chart thousands of pixels tall
+    means = [30.0 + i * 0.08 for i in range(n)]
+    network = pl.DataFrame({"therapist_id": [f"T{i:03d}" for i in range(n)],
+                            "therapist_name": [f"Therapist {i:03d}" for i in range(n)], "supervisor": "Blue team",
+                            "mean_srs": means, "low": [m - 1 for m in means], "high": [m + 1 for m in means],
+                            "clients": 20, "rated": 60, "below_cutoff": 10})
+    data = replace(data, therapists=network)
+    drawn = report.charted_therapists(data)
+    assert drawn.height == 40 and set(drawn.columns) == set(network.columns)
+    assert {"Therapist 000", "Therapist 099"} <= set(drawn["therapist_name"])
+    assert "Therapist 050" not in set(drawn["therapist_name"])  # in the middle of the pack
+    assert "the 40 of 100 therapists whose intervals lie furthest" in report.therapists_chart_note(data)
+    assert "the 40 of 100 therapists" in report.render(data)
 
 
 def test_attention_section_lists_the_planted_cases_by_therapist(demo_db, demo_manifest):
