@@ -51,11 +51,16 @@ def standing_out(frame: pl.DataFrame, prefix: str, limit: int = CHART_ROWS) -> p
     half whose 95% interval lies highest (largest lower bound) and the half whose interval lies lowest (smallest
     upper bound), in their original order. Chance alone puts few intervals far out, so these are the levels a
     reader should look at; the table under the chart keeps every row."""
+    return standing_out_by(frame, f"{prefix}_low", f"{prefix}_high", limit)
+
+
+def standing_out_by(frame: pl.DataFrame, low_column: str, high_column: str, limit: int = CHART_ROWS) -> pl.DataFrame:
+    """standing_out for a frame whose interval bounds are named otherwise."""
     if frame.height <= limit:
         return frame
     ranked = frame.with_row_index("_row")
-    high = ranked.sort(f"{prefix}_low", descending=True, nulls_last=True).head(limit // 2)["_row"]
-    low = ranked.filter(~pl.col("_row").is_in(high.implode())).sort(f"{prefix}_high", nulls_last=True)
+    high = ranked.sort(low_column, descending=True, nulls_last=True).head(limit // 2)["_row"]
+    low = ranked.filter(~pl.col("_row").is_in(high.implode())).sort(high_column, nulls_last=True)
     picked = pl.concat([high, low.head(limit - high.len())["_row"]])
     return ranked.filter(pl.col("_row").is_in(picked.implode())).drop("_row")
 

@@ -206,8 +206,7 @@ def charted_therapists(data: ReportData) -> pl.DataFrame:
     """The therapists the mean-SRS chart draws: every one of a clinic's; of a network's, the
     rate_charts.CHART_ROWS whose intervals lie furthest above or below the rest (2,000 rows drew a chart 68,000
     px tall)."""
-    renamed = data.therapists.rename({"low": "srs_low", "high": "srs_high"})
-    return rate_charts.standing_out(renamed, "srs").rename({"srs_low": "low", "srs_high": "high"})
+    return rate_charts.standing_out_by(data.therapists, "low", "high")
 
 
 def therapists_chart_note(data: ReportData) -> str:

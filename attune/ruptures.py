@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from attune import attention, attention_facts, db, metrics, settings
+from attune import attention, attention_facts, db, metrics, rate_charts, settings
 from attune.filters import Filters
 from attune.formatting import rate
 from attune.glossary import MIN_CASELOAD
@@ -101,6 +101,18 @@ def clinic_total(per_therapist: pl.DataFrame, events: pl.DataFrame | None = None
 
 def _interval(low: float | None, high: float | None) -> str | None:
     return None if low is None else f"{100 * low:.0f}–{100 * high:.0f}%"
+
+
+def charted(per_therapist: pl.DataFrame) -> pl.DataFrame:
+    """The therapists the repair chart draws: those with a resolved rupture, and of a network's the
+    rate_charts.CHART_ROWS whose intervals lie furthest above or below the rest (one row each for 2,000
+    therapists drew a chart 68,000 px tall)."""
+    return rate_charts.standing_out_by(per_therapist.filter(pl.col("resolved") > 0), "low", "high")
+
+
+def chart_note(per_therapist: pl.DataFrame) -> str:
+    """The caption's sentence when the chart leaves therapists out, else ''."""
+    return rate_charts.standing_out_note(charted(per_therapist), per_therapist.filter(pl.col("resolved") > 0))
 
 
 def therapist_table(per_therapist: pl.DataFrame, min_caseload: int = MIN_CASELOAD) -> pl.DataFrame:
