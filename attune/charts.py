@@ -396,13 +396,15 @@ def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: fl
                   min_caseload: int = 15) -> go.Figure:
     """Each therapist's mean SRS with its 95% interval (client-clustered), lowest first, the clinic mean dashed.
 
-    Expects columns therapist_name, mean_srs, low, high, clients, rated. Hollow dots: fewer than `min_caseload`
-    clients, too few for a comparison to mean much.
+    Expects columns therapist_id, therapist_name, mean_srs, low, high, clients, rated. Rows read "Name (ID)": a
+    network has therapists who share a name, who would otherwise share a row. Hollow dots: fewer than
+    `min_caseload` clients, too few for a comparison to mean much.
     """
     ordered = frame.sort("mean_srs", descending=True)
     small = ordered["clients"] < min_caseload
     fig = new_figure(scatter(
-        x=ordered["mean_srs"], y=ordered["therapist_name"], mode="markers",
+        x=ordered["mean_srs"], y=ordered.select(pl.format("{} ({})", "therapist_name", "therapist_id")).to_series(),
+        mode="markers",
         marker={"color": BLUE, "size": 11, "symbol": ["circle-open" if s else "circle" for s in small.to_list()],
                 "line": {"width": 2, "color": BLUE}},
         error_x={"type": "data", "symmetric": False, "color": BLUE, "thickness": 2,

@@ -10,7 +10,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from attune import cli, db, overview, report
+from attune import charts, cli, db, overview, report
 from attune.filters import Filters
 from attune.suppression import MARK, suppress
 from tests.conftest import app_test
@@ -91,14 +91,16 @@ def test_a_network_chart_draws_the_therapists_standing_out(small_clinic):
     n = 100  # a network: one row per therapist would draw a chart thousands of pixels tall
     means = [30.0 + i * 0.08 for i in range(n)]
     network = pl.DataFrame({"therapist_id": [f"T{i:03d}" for i in range(n)],
-                            "therapist_name": [f"Therapist {i:03d}" for i in range(n)], "supervisor": "Blue team",
+                            "therapist_name": [f"Therapist {i % 20:03d}" for i in range(n)], "supervisor": "Blue team",
                             "mean_srs": means, "low": [m - 1 for m in means], "high": [m + 1 for m in means],
                             "clients": 20, "rated": 60, "below_cutoff": 10})
     data = replace(data, therapists=network)
     drawn = report.charted_therapists(data)
     assert drawn.height == 40 and set(drawn.columns) == set(network.columns)
-    assert {"Therapist 000", "Therapist 099"} <= set(drawn["therapist_name"])
-    assert "Therapist 050" not in set(drawn["therapist_name"])  # in the middle of the pack
+    assert {"T000", "T099"} <= set(drawn["therapist_id"])
+    assert "T050" not in set(drawn["therapist_id"])  # in the middle of the pack
+    rows = list(charts.therapist_srs(drawn, 35.0).data[0].y)  # two therapists share each name: not their row
+    assert len(set(rows)) == drawn.height and "Therapist 000 (T000)" in rows and "Therapist 000 (T080)" in rows
     assert "the 40 of 100 therapists whose intervals lie furthest" in report.therapists_chart_note(data)
     assert "the 40 of 100 therapists" in report.render(data)
 
