@@ -400,7 +400,7 @@ def stage(con: duckdb.DuckDBPyConnection, info: FileInfo, workdir: Path, table: 
     # its rowid less the first one (inside a transaction rowids start high): numbering the rows with
     # row_number() OVER () while reading doubled the staging time.
     staged, first, last = con.execute(f"SELECT count(*), min(rowid), max(rowid) FROM {text}").fetchall()[0]
-    con.execute(f"SET VARIABLE {table}_first_rowid = (SELECT min(rowid) FROM {text})")
+    con.execute(f"SET VARIABLE {table}_first_rowid = $first", {"first": first})
     con.execute(f"CREATE TEMP VIEW {table} AS SELECT rowid - getvariable('{table}_first_rowid') + 1 AS rec, * "
                 f"FROM {text}")
     if staged != len(scan.lines) or (staged and last - first + 1 != staged):
