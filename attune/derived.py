@@ -58,9 +58,9 @@ def source_fingerprints(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _stale(cur: duckdb.DuckDBPyConnection, fingerprints: dict[str, str]) -> list[str]:
     stale = []
     for table in TABLES:
-        stored = db.run_query(cur, "meta_value", {"key": _meta_key(table)})
-        if (stored.is_empty() or stored["value"][0] != fingerprints[table]
-                or not db.run_query(cur, "table_exists", {"name": table})["found"][0]):
+        stored = db.run_row(cur, "meta_value", {"key": _meta_key(table)})
+        if (stored is None or stored[0] != fingerprints[table]
+                or not db.run_row(cur, "table_exists", {"name": table})[0]):
             stale.append(table)
     return stale
 
