@@ -100,9 +100,10 @@ def sign_in(browser, base: str, who: str, path: str = "/"):
     page.wait_for_selector("input[name=sub]", timeout=30000)
     page.fill("input[name=sub]", who)
     page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(base + "/**", timeout=30000)
-    wait_for_app(page)
-    page.goto(base + path)  # the provider returns to the start page; open the one under test
+    # The provider returns through /oauth2callback, which sets the cookie, to the start page: once that has
+    # loaded, the session is signed in, and the page under test is opened without drawing the start page.
+    page.wait_for_url(lambda url: url.startswith(base) and "oauth2callback" not in url, timeout=30000)
+    page.goto(base + path)
     wait_for_app(page)
     return context, page
 
