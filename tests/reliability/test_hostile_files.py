@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from attune import db, filters, ingest, integrity
 
-EXAMPLES = int(os.environ.get("ATTUNE_HYPOTHESIS_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("ATTUNE_HYPOTHESIS_EXAMPLES", "40"))
 SOAK_EXAMPLES = int(os.environ.get("ATTUNE_SOAK_EXAMPLES", "1500"))
 HOSTILE_SETTINGS = dict(deadline=None, print_blob=True, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
