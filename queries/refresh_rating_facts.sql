@@ -11,21 +11,22 @@
 -- Parameters: none. Returns nothing.
 -- Columns: those of the ratings view (feedback_batch INTEGER last), srs_seq BIGINT, srs_rev BIGINT, srs_prev DOUBLE.
 CREATE OR REPLACE TABLE rating_facts AS
-WITH numbered AS (
-    SELECT r.*,
-           row_number() OVER srs_order AS seq,
-           lag(round(r.srs_total, 1)) OVER srs_order AS prev,
+WITH r AS MATERIALIZED (SELECT * FROM ratings),
+-- The window sorts only the keys of the SRS ratings, not every column of every rating (comments included):
+-- a fifth less time at 1M sessions than numbering the whole rows.
+numbered AS (
+    SELECT feedback_key,
+           row_number() OVER srs_order AS srs_seq,
            -- the relationship's count less the place (a frame to the partition's end took 0.1-0.3 s
            -- longer at 633k ratings)
            count(*) OVER (srs_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-               - row_number() OVER srs_order + 1 AS rev
-    FROM ratings r
-    WINDOW srs_order AS (PARTITION BY r.client_id, r.therapist_id, r.srs_total IS NULL
-                         ORDER BY r.rated_at, r.feedback_key)
+               - row_number() OVER srs_order + 1 AS srs_rev,
+           lag(round(srs_total, 1)) OVER srs_order AS srs_prev
+    FROM r
+    WHERE srs_total IS NOT NULL
+    WINDOW srs_order AS (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key)
 )
-SELECT * EXCLUDE (seq, rev, prev),
-       CASE WHEN srs_total IS NOT NULL THEN seq END AS srs_seq,
-       CASE WHEN srs_total IS NOT NULL THEN rev END AS srs_rev,
-       CASE WHEN srs_total IS NOT NULL THEN prev END AS srs_prev
-FROM numbered
-ORDER BY rated_at, feedback_key;
+SELECT r.*, n.srs_seq, n.srs_rev, n.srs_prev
+FROM r
+LEFT JOIN numbered n USING (feedback_key)
+ORDER BY r.rated_at, r.feedback_key;
