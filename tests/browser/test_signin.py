@@ -102,7 +102,7 @@ def sign_in(browser, base: str, who: str, path: str = "/"):
     page.get_by_role("button", name="Authorize").click()
     # The provider returns through /oauth2callback, which sets the cookie, to the start page: once that has
     # loaded, the session is signed in, and the page under test is opened without drawing the start page.
-    page.wait_for_url(lambda url: url.startswith(base) and "oauth2callback" not in url, timeout=30000)
+    page.wait_for_url(lambda url: url.startswith(base + "/") and "oauth2callback" not in url, timeout=30000)
     page.goto(base + path)
     wait_for_app(page)
     return context, page
