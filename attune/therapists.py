@@ -67,6 +67,15 @@ def _selected(filters: Filters) -> pl.Expr:
     return pl.col("therapist_id").is_in(list(filters.therapist_ids))
 
 
+def mark_selected(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """`frame` (from compare or ors_outcomes) with `selected` set for the therapists `filters` chose (and the
+    clinic row). Both compute every therapist in the clinic scope whatever the choice, so a page can cache them
+    on clinic_scope(filters) and mark the choice here: choosing another therapist then runs no query."""
+    if "therapist_id" not in frame.columns:  # ors_outcomes' empty answer
+        return frame
+    return frame.with_columns(selected=_selected(filters) | (pl.col("therapist_id") == "clinic"))
+
+
 def alliance(clients: pl.DataFrame) -> pl.DataFrame:
     """Per therapist: mean SRS with a client-clustered 95% interval, and its empirical-Bayes shrunk value.
 
@@ -105,7 +114,7 @@ def compare(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: int =
     base = db.run_query(cur, "therapist_summary", params)
     srs = alliance(db.run_query(cur, "therapist_client_srs", params))
     frame = base.join(srs, on="therapist_id", how="left").with_columns(
-        compared=pl.col("rated_clients") >= min_clients, selected=_selected(filters))
+        compared=pl.col("rated_clients") >= min_clients)
     compared = frame["compared"].to_numpy()
     for key, (_, num, den, _) in MEASURES.items():
         x, n = frame[num].to_numpy(), frame[den].to_numpy()
@@ -120,7 +129,7 @@ def compare(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: int =
             pl.when(pl.col("compared")).then(pl.Series(position.astype(str))).alias(f"{key}_position"),
             pl.lit(phi).alias(f"{key}_phi"),
         )
-    return frame
+    return mark_selected(frame, filters)
 
 
 def clinic_totals(frame: pl.DataFrame) -> dict:
@@ -230,12 +239,11 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
     low, high = metrics.wilson_interval(out["improved"].to_numpy(), out["clients"].to_numpy())
     adj_low, adj_high = metrics.mean_interval(out["adjusted_change"].to_numpy(), out["adjusted_sd"].to_numpy(),
                                               out["clinical_clients"].to_numpy())
-    return out.with_columns(
+    return mark_selected(out.with_columns(
         improved_low=pl.Series(low), improved_high=pl.Series(high),
         adjusted_low=pl.Series(adj_low).fill_nan(None), adjusted_high=pl.Series(adj_high).fill_nan(None),
         compared=(pl.col("clients") >= min_clients) | (pl.col("therapist_id") == "clinic"),
-        selected=_selected(filters) | (pl.col("therapist_id") == "clinic"),
-    )
+    ), filters)
 
 
 def _ors_pairs_query(cur: duckdb.DuckDBPyConnection, filters: Filters) -> str:

@@ -18,7 +18,9 @@ st.title("Therapists")
 st.caption(f"{period(filters.start, filters.end)}. Every figure is set against the whole clinic in the chosen "
            "teams, sites and services.")
 
-frame = load(therapists.compare, filters, min_clients)
+# Computed for the whole clinic scope, cached whatever therapists are chosen; the choice is only marked.
+clinic = therapists.clinic_scope(filters)
+frame = therapists.mark_selected(load(therapists.compare, clinic, min_clients), filters)
 if frame.is_empty():
     stop_empty("No sessions in this period for the chosen filters.",
                "No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
@@ -79,7 +81,7 @@ else:
                                 width="stretch", theme=None, key="therapists_alliance")
 
 st.subheader("Outcome (ORS)")
-outcomes = load(therapists.ors_outcomes, filters, min_clients)
+outcomes = therapists.mark_selected(load(therapists.ors_outcomes, clinic, min_clients), filters)
 if outcomes.is_empty():
     st.info("No client has two ORS scores in this period, so outcomes cannot be shown. Outcomes need the Outcome "
             "Rating Scale in the feedback export.")
@@ -104,7 +106,7 @@ st.caption(f"{row['supervisor'] or 'No team'} · {row['site'] or 'no site'} · {
            + ("" if row["compared"] else f" · too few to compare (fewer than {min_clients} clients with ratings)"))
 show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist {drill} against clinic", filters,
            key="therapists_profile", aggregate=False)  # mixed cells: exported as shown, to roles that see rows
-trend = load(therapists.weekly, filters, drill)
+trend = load(therapists.weekly, clinic, drill)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
                 width="stretch", theme=None, key="therapists_trend")

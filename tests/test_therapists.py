@@ -111,6 +111,21 @@ def test_therapist_filter_keeps_the_clinic_as_the_yardstick(small):
     assert therapists.clinic_totals(frame)["no_show_rate"] == pytest.approx(1 / 8)
 
 
+def test_the_clinic_answer_marked_with_a_choice_is_the_answer_for_that_choice(small):
+    """The page caches compare and ors_outcomes on the clinic scope and only marks the chosen therapists."""
+    for chosen in (("T2",), ("T1", "T2"), ("NOBODY",)):
+        picked = Filters(start=MARCH.start, end=MARCH.end, therapist_ids=chosen)
+        clinic = therapists.clinic_scope(picked)
+        answers = {}
+        for compute in (therapists.compare, therapists.ors_outcomes):
+            direct = compute(small.cursor(), picked, min_clients=1)
+            answers[compute] = therapists.mark_selected(compute(small.cursor(), clinic, min_clients=1), picked)
+            assert answers[compute].equals(direct), (compute.__name__, chosen)
+        shown = answers[therapists.compare].filter(pl.col("selected"))
+        assert set(shown["therapist_id"]) == set(chosen) - {"NOBODY"}
+    assert therapists.mark_selected(pl.DataFrame(), picked).is_empty()  # no ORS pairs at all
+
+
 def test_ors_outcomes_reliable_improvement_by_hand(small):
     out = therapists.ors_outcomes(small.cursor(), MARCH, min_clients=1)
     ann = out.filter(pl.col("therapist_id") == "T1").row(0, named=True)
