@@ -209,10 +209,9 @@ def charted_therapists(data: ReportData) -> pl.DataFrame:
     return rate_charts.standing_out_by(data.therapists, "low", "high")
 
 
-def therapists_chart_note(data: ReportData) -> str:
-    """What the mean-SRS chart shows, for the caption under it."""
-    shown = charted_therapists(data)
-    return rate_charts.standing_out_note(shown, data.therapists, where="filter by team or therapist for others") or (
+def therapists_chart_note(data: ReportData, drawn: pl.DataFrame) -> str:
+    """What the mean-SRS chart (`drawn`, from charted_therapists) shows, for the caption under it."""
+    return rate_charts.standing_out_note(drawn, data.therapists, where="filter by team or therapist for others") or (
         f"All {data.therapists.height} therapists with rated sessions. ")
 
 
@@ -268,15 +267,15 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
     ]
     if data.therapists.height:
         lowest = lowest_therapists(data)
+        drawn = charted_therapists(data)
         result.append(Section(
             "Lowest mean SRS this period",
             _table(lowest, [(c, c, c in ("Mean SRS", "Clients")) for c in lowest.columns])
-            + chart(charts.therapist_srs(charted_therapists(data), data.clinic_mean, SRS_CUTOFF,
-                                         glossary.MIN_CASELOAD)),
+            + chart(charts.therapist_srs(drawn, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD)),
             f"The {min(LOWEST, data.therapists.height)} lowest of {data.therapists.height} therapists with rated "
-            f"sessions. {therapists_chart_note(data)}Intervals treat clients as the units; where an interval reaches "
-            "the clinic mean, the "
-            f"difference may well be noise. Hollow dots: fewer than {glossary.MIN_CASELOAD} clients.", keep=True))
+            f"sessions. {therapists_chart_note(data, drawn)}Intervals treat clients as the units; where an interval "
+            "reaches the clinic mean, the difference may well be noise. Hollow dots: fewer than "
+            f"{glossary.MIN_CASELOAD} clients.", keep=True))
     else:
         result.append(Section("Lowest mean SRS this period", "", "No rated sessions in this period."))
     result.append(Section("Week by week", chart(charts.weekly_trend(data.trend, SRS_CUTOFF)),

@@ -110,9 +110,9 @@ def charted(per_therapist: pl.DataFrame) -> pl.DataFrame:
     return rate_charts.standing_out_by(per_therapist.filter(pl.col("resolved") > 0), "low", "high")
 
 
-def chart_note(per_therapist: pl.DataFrame) -> str:
-    """The caption's sentence when the chart leaves therapists out, else ''."""
-    return rate_charts.standing_out_note(charted(per_therapist), per_therapist.filter(pl.col("resolved") > 0))
+def chart_note(per_therapist: pl.DataFrame, drawn: pl.DataFrame) -> str:
+    """The caption's sentence when the chart (`drawn`, from charted) leaves therapists out, else ''."""
+    return rate_charts.standing_out_note(drawn, per_therapist.filter(pl.col("resolved") > 0))
 
 
 def therapist_table(per_therapist: pl.DataFrame, min_caseload: int = MIN_CASELOAD) -> pl.DataFrame:

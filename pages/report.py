@@ -53,10 +53,11 @@ if data.therapists.is_empty():
     st.info("No rated sessions in this period.")
 else:
     show_table(report.lowest_therapists(data), "lowest mean srs", filters, key="report_lowest")
-    st.plotly_chart(figure(charts.therapist_srs, report.charted_therapists(data), data.clinic_mean, SRS_CUTOFF,
-                           glossary.MIN_CASELOAD), width="stretch", theme=None, key="report_therapists_chart")
-    st.caption(f"{report.therapists_chart_note(data)}Bars: 95% intervals, clients as the units. Hollow dots: fewer "
-               f"than {glossary.MIN_CASELOAD} clients.")
+    drawn = report.charted_therapists(data)
+    st.plotly_chart(figure(charts.therapist_srs, drawn, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD),
+                    width="stretch", theme=None, key="report_therapists_chart")
+    st.caption(f"{report.therapists_chart_note(data, drawn)}Bars: 95% intervals, clients as the units. Hollow dots: "
+               f"fewer than {glossary.MIN_CASELOAD} clients.")
 
 st.subheader("Week by week")
 st.plotly_chart(figure(charts.weekly_trend, data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend")

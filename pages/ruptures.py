@@ -45,10 +45,11 @@ if total["resolved"] == 0:
     st.stop()
 
 st.subheader("By therapist")
-st.caption(f"{ruptures.chart_note(per)}Share of ruptures repaired with its 95% interval; the dashed line is the "
+drawn = ruptures.charted(per)
+st.caption(f"{ruptures.chart_note(per, drawn)}Share of ruptures repaired with its 95% interval; the dashed line is the "
            f"clinic's {rate(total['repaired'], total['resolved'])}. Hollow dots: fewer than {MIN_CASELOAD} clients "
            "rated, too few for a comparison to mean much. Overlapping intervals mean the difference may well be noise.")
-st.plotly_chart(figure(charts.repair_by_therapist, ruptures.charted(per), total["share_repaired"], MIN_CASELOAD),
+st.plotly_chart(figure(charts.repair_by_therapist, drawn, total["share_repaired"], MIN_CASELOAD),
                 width="stretch", theme=None,
                 key="ruptures_chart")
 show_table(ruptures.therapist_table(per, MIN_CASELOAD), "rupture-repair-by-therapist", filters,

@@ -86,8 +86,9 @@ def test_report_html_is_self_contained_printable_and_escaped(small_clinic):
 
 def test_a_network_chart_draws_the_therapists_standing_out(small_clinic):
     data = report.gather(small_clinic, PERIOD)
-    assert report.charted_therapists(data).equals(data.therapists)  # a clinic: every therapist
-    assert report.therapists_chart_note(data).startswith(f"All {data.therapists.height} therapists")
+    drawn = report.charted_therapists(data)
+    assert drawn.equals(data.therapists)  # a clinic: every therapist
+    assert report.therapists_chart_note(data, drawn).startswith(f"All {data.therapists.height} therapists")
     n = 100  # a network: one row per therapist would draw a chart thousands of pixels tall
     means = [30.0 + i * 0.08 for i in range(n)]
     network = pl.DataFrame({"therapist_id": [f"T{i:03d}" for i in range(n)],
@@ -101,7 +102,7 @@ def test_a_network_chart_draws_the_therapists_standing_out(small_clinic):
     assert "T050" not in set(drawn["therapist_id"])  # in the middle of the pack
     rows = list(charts.therapist_srs(drawn, 35.0).data[0].y)  # two therapists share each name: not their row
     assert len(set(rows)) == drawn.height and "Therapist 000 (T000)" in rows and "Therapist 000 (T080)" in rows
-    assert "the 40 of 100 therapists whose intervals lie furthest" in report.therapists_chart_note(data)
+    assert "the 40 of 100 therapists whose intervals lie furthest" in report.therapists_chart_note(data, drawn)
     assert "the 40 of 100 therapists" in report.render(data)
 
 

@@ -295,7 +295,8 @@ def test_client_words_beside_the_scores(clinic):
 
 def test_the_repair_chart_of_a_network_draws_the_therapists_standing_out(clinic):
     per = ruptures.by_therapist(clinic, Filters(date(2026, 1, 1), AS_OF))
-    assert ruptures.charted(per).equals(per.filter(pl.col("resolved") > 0)) and ruptures.chart_note(per) == ""
+    drawn = ruptures.charted(per)
+    assert drawn.equals(per.filter(pl.col("resolved") > 0)) and ruptures.chart_note(per, drawn) == ""
     n = 100  # a network: therapists 90-99 have no resolved rupture and are never drawn
     share = [0.2 + i * 0.006 for i in range(n)]
     network = pl.DataFrame({"therapist_id": [f"T{i:03d}" for i in range(n)], "share_repaired": share,
@@ -304,4 +305,4 @@ def test_the_repair_chart_of_a_network_draws_the_therapists_standing_out(clinic)
     drawn = ruptures.charted(network)
     assert drawn.height == 40 and drawn["resolved"].min() > 0
     assert {"T000", "T089"} <= set(drawn["therapist_id"]) and "T045" not in set(drawn["therapist_id"])
-    assert ruptures.chart_note(network).startswith("The chart shows the 40 of 90 therapists")
+    assert ruptures.chart_note(network, drawn).startswith("The chart shows the 40 of 90 therapists")
