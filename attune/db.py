@@ -60,6 +60,9 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
         from attune import derived  # derived uses this module's query runner
 
         derived.refresh(con)
+        from attune import keys  # after the refresh: rating_facts carries the keys too
+
+        keys.ensure_current(con)
         run_script(con, "_macros")
         from attune import attention  # the rules' macros must be defined first
 

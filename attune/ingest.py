@@ -58,6 +58,8 @@ NAMED_MONTH_FORMATS = ["%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%d-%b-
 DATE_FORMAT_LABELS = {"iso": "year-month-day (2025-04-03)", "dmy": "day/month/year (03/04/2025 = 3 April)",
                       "mdy": "month/day/year (04/03/2025 = 3 April)"}
 MAX_PROBLEMS_LISTED = 1000
+# Lookup columns a table stores beside the export's own (migration 005): column -> SQL over the typed row.
+STORED_KEYS = {"sessions": {"client_key": "client_key(client_id)"}}
 KEY_LABELS = {"therapists": "therapist id", "sessions": "session id", "switch_requests": "request id",
               "episodes": "client, therapist and start date",
               "feedback": "rating (session id, or client, therapist and date)"}
@@ -690,8 +692,9 @@ def _merge(cur, spec: TableSpec, imported_by: str, name: str, info: FileInfo, re
         cur.execute(f"""DELETE FROM {table}
             WHERE {_key_expr_for(key_cols)} IN (SELECT row_key FROM matched WHERE NOT same)""")
     columns = [c.name for c in spec.columns]
-    target_cols = (["feedback_key"] if spec.kind == "feedback" else []) + columns
-    select_cols = (["row_key"] if spec.kind == "feedback" else []) + columns
+    stored_keys = STORED_KEYS.get(spec.kind, {})
+    target_cols = (["feedback_key"] if spec.kind == "feedback" else []) + columns + list(stored_keys)
+    select_cols = (["row_key"] if spec.kind == "feedback" else []) + columns + list(stored_keys.values())
     cur.execute(f"""
         INSERT INTO {table} ({', '.join(target_cols)}, batch_id, source_line, row_hash)
         SELECT {', '.join(select_cols)}, $batch, line, row_hash FROM typed

@@ -9,7 +9,8 @@
 -- rating never changes an earlier one's seq or previous rating).
 -- Run by attune.derived.refresh whenever sessions or feedback change (see attune/derived.py).
 -- Parameters: none. Returns nothing.
--- Columns: those of the ratings view (feedback_batch INTEGER last), srs_seq BIGINT, srs_rev BIGINT, srs_prev DOUBLE.
+-- Columns: those of the ratings view (feedback_batch INTEGER last), srs_seq BIGINT, srs_rev BIGINT, srs_prev DOUBLE,
+-- client_key UINTEGER (for looking one client up: migration 005).
 CREATE OR REPLACE TABLE rating_facts AS
 WITH r AS MATERIALIZED (SELECT * FROM ratings),
 -- The window sorts only the keys of the SRS ratings, not every column of every rating (comments included):
@@ -26,7 +27,7 @@ numbered AS (
     WHERE srs_total IS NOT NULL
     WINDOW srs_order AS (PARTITION BY client_id, therapist_id ORDER BY rated_at, feedback_key)
 )
-SELECT r.*, n.srs_seq, n.srs_rev, n.srs_prev
+SELECT r.*, n.srs_seq, n.srs_rev, n.srs_prev, client_key(r.client_id) AS client_key
 FROM r
 LEFT JOIN numbered n USING (feedback_key)
 ORDER BY r.rated_at, r.feedback_key;

@@ -5,5 +5,4 @@
 SELECT therapist_id, client_id, count(*) AS ratings, sum(srs_total) AS srs_sum
 FROM scoped_ratings($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible)
 WHERE srs_total IS NOT NULL
-GROUP BY therapist_id, client_id
-ORDER BY therapist_id, client_id;
+GROUP BY therapist_id, client_id;

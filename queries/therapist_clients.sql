@@ -4,10 +4,19 @@
 -- Parameters: $therapist_id, $as_of (DATE), $active_days, $visible.
 -- Returns: client_id, first_session TIMESTAMP, last_session TIMESTAMP, last_status, sessions_attended,
 --   no_shows, latest_srs, previous_srs, latest_srs_at TIMESTAMP, intake_ors, latest_ors, open_switch_request BOOLEAN.
-WITH booked AS (
+WITH recent AS (  -- the clients attended in the window, from its few row groups: only they are listed
+    SELECT DISTINCT client_key, client_id FROM sessions
+    WHERE therapist_id = $therapist_id AND status = 'attended'
+      AND scheduled_at >= $as_of::TIMESTAMP - to_days($active_days)
+      AND scheduled_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+      AND ($visible IS NULL OR list_contains($visible, therapist_id))
+),
+-- Their whole history with the therapist. The sessions are stored in time order, so the therapist's rows lie
+-- in every row group; matching the clients' keys (numbers) first spares reading the rest of those rows.
+booked AS (
     SELECT * FROM sessions
     WHERE therapist_id = $therapist_id AND scheduled_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
-      AND ($visible IS NULL OR list_contains($visible, therapist_id))
+      AND client_key IN (SELECT client_key FROM recent) AND client_id IN (SELECT client_id FROM recent)
 ),
 clients AS (
     SELECT client_id, min(scheduled_at) AS first_session, max(scheduled_at) AS last_session,
@@ -30,6 +39,7 @@ rated AS (  -- one pass over the therapist's ratings for both scales
            arg_max(ors_total, rowid) FILTER (WHERE ors_total IS NOT NULL) AS latest_ors
     FROM rating_facts
     WHERE therapist_id = $therapist_id AND rated_at < $as_of::TIMESTAMP + INTERVAL 1 DAY
+      AND client_key IN (SELECT client_key FROM recent) AND client_id IN (SELECT client_id FROM recent)
     GROUP BY client_id
 ),
 open_requests AS (
@@ -42,6 +52,5 @@ SELECT c.client_id, c.first_session, c.last_session, c.last_status, c.sessions_a
        c.client_id IN (SELECT client_id FROM open_requests) AS open_switch_request
 FROM clients c
 LEFT JOIN rated USING (client_id)
-WHERE c.last_attended >= $as_of::TIMESTAMP - to_days($active_days)
-  AND c.client_id NOT IN (SELECT client_id FROM ended)
+WHERE c.client_id NOT IN (SELECT client_id FROM ended)
 ORDER BY c.client_id;

@@ -20,5 +20,4 @@ pairs AS (
 SELECT p.therapist_id, coalesce(t.name, p.therapist_id) AS therapist_name, p.client_id, p.intake_ors,
        p.latest_ors, p.ors_ratings
 FROM pairs p LEFT JOIN therapists t USING (therapist_id)
-WHERE p.ors_ratings >= 2
-ORDER BY p.therapist_id, p.client_id;
+WHERE p.ors_ratings >= 2;

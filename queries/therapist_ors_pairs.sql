@@ -12,5 +12,4 @@ SELECT p.therapist_id, coalesce(t.name, p.therapist_id) AS therapist_name, p.cli
        p.latest_ors, p.ors_ratings
 FROM ors_pairs p SEMI JOIN scoped USING (client_id, therapist_id)
 LEFT JOIN therapists t USING (therapist_id)
-WHERE p.ors_ratings >= 2
-ORDER BY p.therapist_id, p.client_id;
+WHERE p.ors_ratings >= 2;

@@ -211,7 +211,7 @@ def test_ors_outcomes_equal_ordering_by_time_and_key(demo_db):
     """therapist_ors_clients orders by rowid; the answer must be the one ordering by (rated_at, feedback_key) gives."""
     con = db.connect(demo_db)
     params = Filters(date(2025, 1, 1), date(2026, 6, 30)).params()
-    got = db.run_query(con, "therapist_ors_clients", params)
+    got = db.run_query(con, "therapist_ors_clients", params).sort("therapist_id", "client_id")
     expected = con.execute("""
         SELECT therapist_id, client_id, arg_min(ors_total, (rated_at, feedback_key)) AS intake_ors,
                arg_max(ors_total, (rated_at, feedback_key)) AS latest_ors
@@ -231,14 +231,14 @@ def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
     newest = con.execute("SELECT max(rated_at)::DATE FROM rating_facts").fetchall()[0][0]
     for scope in (Filters(newest - timedelta(weeks=12), newest), Filters(date(2020, 1, 1), newest + timedelta(days=30)),
                   Filters(newest - timedelta(weeks=26), newest, sites=("North",))):
-        stored = db.run_query(con, "therapist_ors_pairs", scope.params())
-        live = db.run_query(con, "therapist_ors_clients", scope.params())
+        stored = db.run_query(con, "therapist_ors_pairs", scope.params()).sort("therapist_id", "client_id")
+        live = db.run_query(con, "therapist_ors_clients", scope.params()).sort("therapist_id", "client_id")
         assert stored.equals(live) and stored.height > 20
         assert therapists._ors_pairs_query(con, scope) == "therapist_ors_pairs"
     earlier = Filters(newest - timedelta(weeks=20), newest - timedelta(weeks=8))
     assert therapists._ors_pairs_query(con, earlier) == "therapist_ors_clients"
-    assert not db.run_query(con, "therapist_ors_pairs", earlier.params()).equals(
-        db.run_query(con, "therapist_ors_clients", earlier.params()))  # why the choice matters
+    assert not db.run_query(con, "therapist_ors_pairs", earlier.params()).sort("therapist_id", "client_id").equals(
+        db.run_query(con, "therapist_ors_clients", earlier.params()).sort("therapist_id", "client_id"))  # why it matters
     con.close()
 
 

@@ -19,7 +19,7 @@ PERIOD = Filters(date(2026, 11, 1), date(2026, 11, 30))
 
 
 def add_session(con, sid, client, therapist, day, status="attended", srs=None):
-    con.execute("INSERT INTO sessions VALUES ($s, $c, $t, $d, $st, 1, 'North', 'Adult', 1, 2, 0)",
+    con.execute("INSERT INTO sessions VALUES ($s, $c, $t, $d, $st, 1, 'North', 'Adult', 1, 2, 0, client_key($c))",
                 {"s": sid, "c": client, "t": therapist, "d": f"{day} 10:00", "st": status})
     if srs is not None:
         con.execute("INSERT INTO feedback (feedback_key, session_id, srs_total, batch_id, source_line, row_hash) "
