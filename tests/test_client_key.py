@@ -13,7 +13,8 @@ def _mismatched_keys(con) -> int:
     return con.execute("""
         SELECT (SELECT count(*) FROM sessions WHERE client_key IS DISTINCT FROM client_key(client_id))
              + (SELECT count(*) FROM sessions_history WHERE client_key IS DISTINCT FROM client_key(client_id))
-             + (SELECT count(*) FROM rating_facts WHERE client_key IS DISTINCT FROM client_key(client_id))""").fetchall()[0][0]
+             + (SELECT count(*) FROM rating_facts WHERE client_key IS DISTINCT FROM client_key(client_id))
+    """).fetchall()[0][0]
 
 
 def _busiest_client(con) -> str:

@@ -24,7 +24,8 @@ def test_run_query_binds_named_parameters(con):
     con.execute("INSERT INTO therapists VALUES ('T1', 'Ann', 'A team', 'North', true, 1, 2, 0)")
     frame = db.run_query(con, "filter_options", {"visible": None, "unused": 1})
     assert frame.height == 0  # no sessions yet, the roster alone offers nothing
-    con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0,client_key('C1'))")
+    con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0,"
+                "client_key('C1'))")
     db.bump_data_version(con)  # as every import does: the derived tables follow the data
     frame = db.run_query(con, "filter_options", {"visible": None})
     assert frame["therapist_name"].to_list() == ["Ann"]
@@ -39,7 +40,8 @@ def test_run_row_gives_the_first_row_and_leaves_the_connection_usable(con):
 
 
 def test_values_are_bound_not_spliced(con):
-    con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0,client_key('C1'))")
+    con.execute("INSERT INTO sessions VALUES ('S1','C1','T1','2025-01-01 10:00','attended',1,'North','Adult',1,2,0,"
+                "client_key('C1'))")
     hostile = "T1'); DROP TABLE sessions; --"
     assert db.run_query(con, "filter_options", {"visible": [hostile]}).height == 0
     assert con.execute("SELECT count(*) FROM sessions").fetchall()[0][0] == 1

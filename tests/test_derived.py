@@ -237,8 +237,9 @@ def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
         assert therapists._ors_pairs_query(con, scope) == "therapist_ors_pairs"
     earlier = Filters(newest - timedelta(weeks=20), newest - timedelta(weeks=8))
     assert therapists._ors_pairs_query(con, earlier) == "therapist_ors_clients"
-    assert not db.run_query(con, "therapist_ors_pairs", earlier.params()).sort("therapist_id", "client_id").equals(
-        db.run_query(con, "therapist_ors_clients", earlier.params()).sort("therapist_id", "client_id"))  # why it matters
+    by_pair = ("therapist_id", "client_id")
+    assert not db.run_query(con, "therapist_ors_pairs", earlier.params()).sort(by_pair).equals(
+        db.run_query(con, "therapist_ors_clients", earlier.params()).sort(by_pair))  # why the choice matters
     con.close()
 
 
