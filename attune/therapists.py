@@ -112,9 +112,14 @@ def compare(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: int =
     """One row per therapist in the clinic scope with every number the page shows (numeric, unformatted)."""
     params = clinic_scope(filters).params(dropout_gap_days=DROPOUT_GAP_DAYS)
     base = db.run_query(cur, "therapist_summary", params)
-    srs = alliance(db.run_query(cur, "therapist_client_srs", params))
-    frame = base.join(srs, on="therapist_id", how="left").with_columns(
-        compared=pl.col("rated_clients") >= min_clients)
+    clients = db.run_query(cur, "therapist_client_srs", params)
+    rated = clients.group_by("therapist_id").agg(
+        pl.col("ratings").sum().alias("rated_sessions"), pl.len().cast(pl.Int64).alias("rated_clients"),
+        pl.col("below_cutoff").sum())
+    counts = ("rated_sessions", "rated_clients", "below_cutoff")
+    frame = (base.join(rated, on="therapist_id", how="left").with_columns(pl.col(counts).fill_null(0))
+             .join(alliance(clients), on="therapist_id", how="left")
+             .with_columns(compared=pl.col("rated_clients") >= min_clients))
     compared = frame["compared"].to_numpy()
     for key, (_, num, den, _) in MEASURES.items():
         x, n = frame[num].to_numpy(), frame[den].to_numpy()

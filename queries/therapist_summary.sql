@@ -1,10 +1,10 @@
 -- One row per therapist in scope: the counts behind the Therapists page's comparison (rates are computed
--- in attune/therapists.py with their intervals).
+-- in attune/therapists.py with their intervals; the rating counts come from therapist_client_srs, which
+-- groups the ratings by therapist and client anyway).
 -- Parameters: $start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible,
---             $srs_cutoff, $dropout_gap_days (estimate rule when no episodes export exists).
+--             $dropout_gap_days (estimate rule when no episodes export exists).
 -- Returns: therapist_id, therapist_name, supervisor, site, active_clients, sessions_held, no_show,
---   no_show_denominator, rated_sessions, rated_clients, below_cutoff, dropouts, ended_episodes,
---   dropout_estimated BOOLEAN, switch_away, switch_to.
+--   no_show_denominator, dropouts, ended_episodes, dropout_estimated BOOLEAN, switch_away, switch_to.
 WITH s AS (
     SELECT therapist_id,
            count(DISTINCT client_id) FILTER (WHERE status = 'attended') AS active_clients,
@@ -14,12 +14,10 @@ WITH s AS (
     FROM scoped_sessions($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible)
     GROUP BY therapist_id
 ),
-r AS (
-    SELECT therapist_id, count(*) AS rated_sessions, count(DISTINCT client_id) AS rated_clients,
-           count(*) FILTER (WHERE srs_total < $srs_cutoff) AS below_cutoff
+r AS (  -- therapists with ratings in scope (some may have no session in it)
+    SELECT DISTINCT therapist_id
     FROM scoped_ratings($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible)
     WHERE srs_total IS NOT NULL
-    GROUP BY therapist_id
 ),
 chosen_therapists AS (
     SELECT therapist_id FROM scoped_therapists($therapist_ids, $supervisors, $sites, $visible)
@@ -49,9 +47,6 @@ SELECT t.therapist_id,
        coalesce(s.sessions_held, 0) AS sessions_held,
        coalesce(s.no_show, 0) AS no_show,
        coalesce(s.no_show_denominator, 0) AS no_show_denominator,
-       coalesce(r.rated_sessions, 0) AS rated_sessions,
-       coalesce(r.rated_clients, 0) AS rated_clients,
-       coalesce(r.below_cutoff, 0) AS below_cutoff,
        coalesce(ended.dropouts, 0) AS dropouts,
        coalesce(ended.ended_episodes, 0) AS ended_episodes,
        NOT EXISTS (SELECT 1 FROM episodes) AS dropout_estimated,
