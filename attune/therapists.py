@@ -61,6 +61,12 @@ def clinic_scope(filters: Filters) -> Filters:
     return replace(filters, therapist_ids=())
 
 
+def drill_scope(filters: Filters, therapist_id: str) -> Filters:
+    """The same period, teams, sites and services, for one therapist: what the drill-down's own per-therapist
+    figures need (computing every therapist's to show one row cost 0.25 s at 10M sessions)."""
+    return replace(filters, therapist_ids=(therapist_id,))
+
+
 def _selected(filters: Filters) -> pl.Expr:
     if not filters.therapist_ids:
         return pl.lit(True)

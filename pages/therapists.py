@@ -112,9 +112,8 @@ st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
                 width="stretch", theme=None, key="therapists_trend")
 st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
             "a fault count (see the Rupture and repair page).")
-repair = load(ruptures.by_therapist, filters, None, as_of)
-show_table(ruptures.therapist_table(repair.filter(repair["therapist_id"] == drill)), f"therapist {drill} ruptures",
-           filters, key="therapists_ruptures")
+repair = load(ruptures.by_therapist, therapists.drill_scope(filters, drill), None, as_of)
+show_table(ruptures.therapist_table(repair), f"therapist {drill} ruptures", filters, key="therapists_ruptures")
 st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
 if not viewer.sees_client_rows:
     st.caption("Your role does not include client-level lists.")

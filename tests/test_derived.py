@@ -229,12 +229,22 @@ def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
     period ends at or after the newest rating; an earlier end is grouped live."""
     con = db.connect(demo_db)
     newest = con.execute("SELECT max(rated_at)::DATE FROM rating_facts").fetchall()[0][0]
-    for scope in (Filters(newest - timedelta(weeks=12), newest), Filters(date(2020, 1, 1), newest + timedelta(days=30)),
-                  Filters(newest - timedelta(weeks=26), newest, sites=("North",))):
+    team, *some = [r[0] for r in con.execute("SELECT min(supervisor), min(therapist_id), max(therapist_id) "
+                                             "FROM therapists").fetchall()[0]]
+    recent = newest - timedelta(weeks=12)
+    heights = []
+    scopes = (Filters(recent, newest), Filters(date(2020, 1, 1), newest + timedelta(days=30)),
+              Filters(newest - timedelta(weeks=26), newest, sites=("North",)),
+              Filters(recent, newest, services=("Adult counselling",)),
+              Filters(recent, newest, supervisors=(team,)), Filters(recent, newest, therapist_ids=tuple(some)),
+              Filters(recent, newest, visible_therapists=(some[0],)))
+    for scope in scopes:
         stored = db.run_query(con, "therapist_ors_pairs", scope.params()).sort("therapist_id", "client_id")
         live = db.run_query(con, "therapist_ors_clients", scope.params()).sort("therapist_id", "client_id")
-        assert stored.equals(live) and stored.height > 20
+        assert stored.equals(live) and stored.height > 0
+        heights.append(stored.height)
         assert therapists._ors_pairs_query(con, scope) == "therapist_ors_pairs"
+    assert min(heights[:2]) > 20
     earlier = Filters(newest - timedelta(weeks=20), newest - timedelta(weeks=8))
     assert therapists._ors_pairs_query(con, earlier) == "therapist_ors_clients"
     by_pair = ("therapist_id", "client_id")

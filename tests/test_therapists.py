@@ -126,6 +126,22 @@ def test_the_clinic_answer_marked_with_a_choice_is_the_answer_for_that_choice(sm
     assert therapists.mark_selected(pl.DataFrame(), picked).is_empty()  # no ORS pairs at all
 
 
+
+def test_the_drill_downs_ruptures_are_its_therapists_row_of_the_whole_answer(demo_db):
+    """The page asks for the drilled therapist's ruptures alone (drill_scope); each must be that therapist's row of
+    the answer for everyone in the filters, caseload note included."""
+    from attune import ruptures, settings
+
+    con = db.connect(demo_db)
+    end = con.execute("SELECT max(scheduled_at)::DATE FROM sessions").fetchall()[0][0]
+    for scope in (Filters(date(end.year - 1, end.month, 1), end), Filters(end.replace(day=1), end, sites=("North",))):
+        everyone = ruptures.by_therapist(con.cursor(), scope, settings.defaults(), end)
+        assert everyone.height >= 4 and everyone["ruptures"].sum() > 0
+        for row in everyone.iter_rows(named=True):
+            alone = ruptures.by_therapist(con.cursor(), therapists.drill_scope(scope, row["therapist_id"]),
+                                          settings.defaults(), end)
+            assert alone.rows(named=True) == [row]
+
 def test_ors_outcomes_reliable_improvement_by_hand(small):
     out = therapists.ors_outcomes(small.cursor(), MARCH, min_clients=1)
     ann = out.filter(pl.col("therapist_id") == "T1").row(0, named=True)
