@@ -229,8 +229,8 @@ def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
     period ends at or after the newest rating; an earlier end is grouped live."""
     con = db.connect(demo_db)
     newest = con.execute("SELECT max(rated_at)::DATE FROM rating_facts").fetchall()[0][0]
-    team, *some = [r[0] for r in con.execute("SELECT min(supervisor), min(therapist_id), max(therapist_id) "
-                                             "FROM therapists").fetchall()[0]]
+    team, *some = con.execute("SELECT min(supervisor), min(therapist_id), max(therapist_id) "
+                              "FROM therapists").fetchall()[0]
     recent = newest - timedelta(weeks=12)
     heights = []
     scopes = (Filters(recent, newest), Filters(date(2020, 1, 1), newest + timedelta(days=30)),
@@ -241,7 +241,7 @@ def test_stored_ors_pairs_answer_periods_ending_at_the_newest_rating(demo_db):
     for scope in scopes:
         stored = db.run_query(con, "therapist_ors_pairs", scope.params()).sort("therapist_id", "client_id")
         live = db.run_query(con, "therapist_ors_clients", scope.params()).sort("therapist_id", "client_id")
-        assert stored.equals(live) and stored.height > 0
+        assert stored.equals(live) and stored.height > 0, scope
         heights.append(stored.height)
         assert therapists._ors_pairs_query(con, scope) == "therapist_ors_pairs"
     assert min(heights[:2]) > 20
