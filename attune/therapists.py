@@ -89,12 +89,14 @@ def alliance(clients: pl.DataFrame) -> pl.DataFrame:
     mean over all its ratings (the figure the rest of the page shows); the spread between therapists is
     estimated from every therapist with at least two rated clients.
     """
-    # Therapists as codes 0..k-1 in id order: numpy's unique on 300,000 id strings took 150 ms at 10M sessions.
+    # Therapists as codes 0..k-1 in id order, by binary search in the sorted ids: numpy's unique on 300,000 id
+    # strings took 150 ms at 10M sessions, Polars' dense rank 130 ms.
     ids = clients["therapist_id"]
-    est = metrics.clustered_means(ids.rank("dense").to_numpy() - 1, clients["srs_sum"].to_numpy(),
+    keys = ids.unique().sort()
+    est = metrics.clustered_means(keys.search_sorted(ids).to_numpy(), clients["srs_sum"].to_numpy(),
                                   clients["ratings"].to_numpy())
     low, high = est.interval()
-    frame = pl.DataFrame({"therapist_id": ids.unique().sort().gather(est.keys), "mean_srs": est.mean,
+    frame = pl.DataFrame({"therapist_id": keys.gather(est.keys), "mean_srs": est.mean,
                           "srs_se": est.se, "srs_low": low, "srs_high": high},
                          schema={"therapist_id": pl.Utf8, "mean_srs": pl.Float64, "srs_se": pl.Float64,
                                  "srs_low": pl.Float64, "srs_high": pl.Float64})
