@@ -2,11 +2,10 @@
 -- Parameters: none.
 -- Returns: first_session TIMESTAMP, last_session TIMESTAMP, sessions BIGINT, therapists BIGINT,
 --          last_import TIMESTAMP, has_episodes BOOLEAN, has_feedback BOOLEAN.
-SELECT
-    (SELECT min(scheduled_at) FROM sessions) AS first_session,
-    (SELECT max(scheduled_at) FROM sessions) AS last_session,
-    (SELECT count(*) FROM sessions) AS sessions,
-    (SELECT count(DISTINCT therapist_id) FROM session_combos) AS therapists,
-    (SELECT max(imported_at) FROM import_batches WHERE undone_at IS NULL) AS last_import,
-    (SELECT count(*) > 0 FROM episodes) AS has_episodes,
-    (SELECT count(*) > 0 FROM feedback) AS has_feedback;
+SELECT s.first_session, s.last_session, s.sessions, c.therapists, b.last_import, e.has_episodes, f.has_feedback
+FROM (SELECT min(scheduled_at) AS first_session, max(scheduled_at) AS last_session, count(*) AS sessions
+      FROM sessions) s,
+     (SELECT count(DISTINCT therapist_id) AS therapists FROM session_combos) c,
+     (SELECT max(imported_at) AS last_import FROM import_batches WHERE undone_at IS NULL) b,
+     (SELECT count(*) > 0 AS has_episodes FROM episodes) e,
+     (SELECT count(*) > 0 AS has_feedback FROM feedback) f;
