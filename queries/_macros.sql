@@ -25,7 +25,8 @@ WHERE in_scope(s.therapist_id, t.supervisor, s.site, s.service, s.scheduled_at, 
 
 -- Reads rating_facts, the ratings view stored as a table and rebuilt on import (attune/derived.py).
 CREATE OR REPLACE MACRO scoped_ratings(d0, d1, tids, sups, sites, services, visible) AS TABLE
-SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key), t.supervisor, coalesce(t.name, r.therapist_id) AS therapist_name
+SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key), t.supervisor,
+       coalesce(t.name, r.therapist_id) AS therapist_name
 FROM rating_facts r LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(r.therapist_id, t.supervisor, r.site, r.service, r.rated_at, d0, d1, tids, sups, sites,
                services, visible);
@@ -98,7 +99,8 @@ WITH later AS (
     WHERE srs_total IS NOT NULL AND rated_at >= as_of::DATE + INTERVAL 1 DAY
     GROUP BY ALL
 )
-SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key) REPLACE (round(r.srs_total, 1) AS srs_total),
+SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key)
+           REPLACE (round(r.srs_total, 1) AS srs_total),
        r.srs_seq AS seq,
        r.srs_rev - coalesce(l.n, 0) AS rev
 FROM rating_facts r
