@@ -5,13 +5,21 @@
 --             $dropout_gap_days (estimate rule when no episodes export exists).
 -- Returns: therapist_id, therapist_name, supervisor, site, active_clients, sessions_held, no_show,
 --   no_show_denominator, dropouts, ended_episodes, dropout_estimated BOOLEAN, switch_away, switch_to.
-WITH s AS (
-    SELECT therapist_id,
-           count(DISTINCT client_id) FILTER (WHERE status = 'attended') AS active_clients,
-           count(*) FILTER (WHERE status = 'attended') AS sessions_held,
+-- Counted per client first, then per therapist: one grouping gives the distinct clients and the counts (a
+-- distinct count beside plain ones grouped the sessions twice: 0.33 against 0.22 s at 10M sessions).
+WITH per_client AS (
+    SELECT therapist_id, client_id,
+           count(*) FILTER (WHERE status = 'attended') AS attended,
            count(*) FILTER (WHERE status = 'no_show') AS no_show,
-           count(*) FILTER (WHERE status IN ('attended', 'no_show', 'late_cancel')) AS no_show_denominator
+           count(*) FILTER (WHERE status IN ('attended', 'no_show', 'late_cancel')) AS kept
     FROM scoped_sessions($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible)
+    GROUP BY therapist_id, client_id
+),
+s AS (
+    SELECT therapist_id, count(*) FILTER (WHERE attended > 0) AS active_clients,
+           sum(attended)::BIGINT AS sessions_held, sum(no_show)::BIGINT AS no_show,
+           sum(kept)::BIGINT AS no_show_denominator
+    FROM per_client
     GROUP BY therapist_id
 ),
 r AS (  -- therapists with ratings in scope (some may have no session in it)
