@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import duckdb
 import polars as pl
 
 from attune import attention, db, keys
@@ -73,3 +74,34 @@ def test_current_clients_are_every_client_attended_in_the_window_with_their_whol
             assert got.select("client_id", pl.col("sessions_attended").cast(pl.Int64)).equals(expected), therapist
             checked += expected.height
     assert checked > 20
+
+
+def _columns(con, table: str) -> list[tuple]:
+    return con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $t "
+                       "ORDER BY ordinal_position", {"t": table}).fetchall()
+
+
+def test_a_database_written_before_the_keys_upgrades_to_the_new_schema_with_its_rows(tmp_path):
+    """Migration 005 adds the key to sessions and rebuilds their history with it in the same place, so that the
+    import's and the undo's positional copies between the two still line up, as in a new database."""
+    old = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for version, path in db.migrations():
+        if version < 5:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES ($v, current_localtimestamp())", {"v": version})
+    con.execute("INSERT INTO sessions VALUES ('S1', 'C1', 'T1', '2026-03-02 10:00', 'attended', 1, 'North', "
+                "'Adult', 2, 2, 7)")
+    con.execute("INSERT INTO sessions_history VALUES ('S1', 'C1', 'T1', '2026-03-02 10:00', 'no_show', 1, "
+                "'North', 'Adult', 1, 2, 5, 2)")
+    con.close()
+
+    upgraded, fresh = db.connect(old), db.connect(tmp_path / "new.duckdb")
+    for table in ("sessions", "sessions_history"):
+        assert _columns(upgraded, table) == _columns(fresh, table)
+    assert ("client_key", "UINTEGER") in _columns(upgraded, "sessions_history")
+    assert _columns(upgraded, "sessions_history")[-1][0] == "replaced_by_batch"
+    assert upgraded.execute("SELECT status, replaced_by_batch, client_key = client_key('C1') FROM sessions_history"
+                            ).fetchall() == [("no_show", 2, True)]
+    assert _mismatched_keys(upgraded) == 0
