@@ -3,6 +3,10 @@
 -- in_filter(value, list): true when the list is empty/NULL (no filter) or contains the value.
 CREATE OR REPLACE MACRO in_filter(v, l) AS (l IS NULL OR len(l) = 0 OR list_contains(l, v));
 
+-- is_client(key, id, wanted): the row is client `wanted`. The stored key (migration 005) is compared first, a
+-- number DuckDB tests without decompressing every client id; the id too, so two clients sharing a key never mix.
+CREATE OR REPLACE MACRO is_client(key, id, wanted) AS (key = client_key(wanted) AND id = wanted);
+
 -- The shared filter bar as table macros, so every page filters the same way.
 -- d0/d1: inclusive date range (NULL = open); tids/sups/sites/services: selections (empty = all);
 -- visible: therapists the viewer may see (NULL = all, empty = none).
@@ -152,7 +156,7 @@ WITH RECURSIVE rated AS (
            srs_seq AS seq, srs_prev AS before_srs
     FROM rating_facts  -- numbered on import (queries/refresh_rating_facts.sql): nothing to sort here
     WHERE srs_total IS NOT NULL AND rated_at < as_of::DATE + INTERVAL 1 DAY
-      AND (only_client IS NULL OR (client_key = client_key(only_client) AND client_id = only_client))
+      AND (only_client IS NULL OR is_client(client_key, client_id, only_client))
 ),
 candidates AS (
     SELECT * FROM rated
@@ -191,7 +195,7 @@ contact AS (
     SELECT client_id, therapist_id, max(seen_at) AS last_contact FROM (
         SELECT client_id, therapist_id, scheduled_at AS seen_at FROM sessions
         WHERE status = 'attended' AND scheduled_at < as_of::DATE + INTERVAL 1 DAY
-          AND (only_client IS NULL OR (client_key = client_key(only_client) AND client_id = only_client))
+          AND (only_client IS NULL OR is_client(client_key, client_id, only_client))
         UNION ALL
         SELECT client_id, therapist_id, rated_at FROM rated
     ) GROUP BY client_id, therapist_id

@@ -5,12 +5,12 @@
 --   session_number, srs_relationship, srs_goals, srs_approach, srs_overall, srs_total, ors_total, comment.
 WITH s AS (
     SELECT session_id, client_id, therapist_id, scheduled_at, status, session_number FROM sessions
-    WHERE client_key = client_key($client_id) AND client_id = $client_id
+    WHERE is_client(client_key, client_id, $client_id)
       AND scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),
 r AS (
     SELECT * EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key) FROM rating_facts
-    WHERE client_key = client_key($client_id) AND client_id = $client_id
+    WHERE is_client(client_key, client_id, $client_id)
       AND rated_at < $as_of::DATE + INTERVAL 1 DAY
 )
 SELECT coalesce(s.scheduled_at, r.rated_at) AS occurred_at, coalesce(s.therapist_id, r.therapist_id) AS therapist_id,

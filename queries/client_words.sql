@@ -5,7 +5,7 @@
 SELECT r.rated_at::DATE AS said_on, 'feedback' AS source, r.therapist_id,
        coalesce(t.name, r.therapist_id) AS therapist_name, round(r.srs_total, 1) AS srs_total, trim(r.comment) AS text
 FROM rating_facts r LEFT JOIN therapists t USING (therapist_id)
-WHERE r.client_key = client_key($client_id) AND r.client_id = $client_id
+WHERE is_client(r.client_key, r.client_id, $client_id)
   AND r.rated_at < $as_of::DATE + INTERVAL 1 DAY
   AND nullif(trim(r.comment), '') IS NOT NULL
   AND ($visible IS NULL OR list_contains($visible, r.therapist_id))
