@@ -1,9 +1,9 @@
 """The stored client keys (migration 005) stay true to this DuckDB's hash().
 
-A client lookup filters on `client_key = client_key($client_id)`: a number DuckDB compares without
-decompressing every client id. The keys are stored, so if a DuckDB upgrade changed hash(), stored and
-computed keys would no longer meet and a client's drill-down would come back empty. `db.connect` calls
-`ensure_current`, which recomputes them once when the recorded probe no longer matches.
+A client lookup filters on `is_client(client_key, client_id, $client_id)` (queries/_macros.sql): the key is a
+number DuckDB compares without decompressing every client id. The keys are stored, so if a DuckDB upgrade
+changed hash(), stored and computed keys would no longer meet and a client's drill-down would come back empty.
+`db.connect` calls `ensure_current`, which recomputes them once when the recorded probe no longer matches.
 """
 
 from __future__ import annotations
