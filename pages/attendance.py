@@ -7,7 +7,7 @@ from attune.charts import BLUE, ORANGE, PURPLE
 from attune.formatting import card_rate, period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
-from attune.ui.cache import figure, load
+from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -22,6 +22,10 @@ st.caption(period(filters.start, filters.end))
 with st.expander("Definitions: no-show rate = no-shows ÷ (attended + no-shows + late cancellations)"):
     st.markdown(attendance.DEFINITIONS)
 
+# Both run while the breakdown is drawn. The grain's radio is further down; its value is in the session state.
+pair_rows = (attendance.client_counts, filters, 2)
+prefetch((attendance.trend, filters, st.session_state.get("attendance_grain", next(iter(attendance.GRAINS)))),
+         pair_rows)
 frame = load(attendance.breakdown, filters)
 total = attendance.totals(frame)
 if total is None:
@@ -73,14 +77,14 @@ st.caption(f"Each cell: no-show rate and its denominator. * fewer than {attendan
 st.subheader("Over time")
 grain = st.radio("Group by", list(attendance.GRAINS), format_func=attendance.GRAINS.__getitem__, horizontal=True,
                  key="attendance_grain")
-trend = load(attendance.trend, filters, grain)
+trend = load(attendance.trend, filters, grain)  # the prefetched one: the same grain
 st.plotly_chart(figure(rate_charts.rate_trend, trend, [NO_SHOW, LATE, CLINICIAN],
                                        tick_format="%d %b<br>%Y" if grain == "week" else "%b<br>%Y"),
                 width="stretch", theme=None, key="attendance_trend_chart")
 st.caption("Clinician cancellations are a share of all bookings; the other two of attended + no-shows + late "
            "cancellations. Hollow points: small denominators.")
 
-pairs = load(attendance.client_counts, filters, 2)
+pairs = load(*pair_rows)
 
 st.subheader("Cancelled by the clinician")
 st.markdown(f"**{rate(total['clinician_cancel'], total['booked'])}** bookings were cancelled by the therapist or "

@@ -8,7 +8,7 @@ from attune import access, attention, charts, ruptures, settings, themes
 from attune.formatting import day, plain, rate
 from attune.ui import sidebar
 from attune.ui.access import require
-from attune.ui.cache import cursor, figure, load
+from attune.ui.cache import cursor, figure, load, prefetch
 from attune.ui.tables import show_table
 
 # A meeting reads the top of the list; the rest is a filter or a download away (65,000 rows at 10M sessions).
@@ -24,6 +24,9 @@ if load(attention.latest_day, filters.visible_therapists) is None:
     st.stop()
 
 values = load(settings.load)
+listing = (attention.weekly_list, as_of, values, filters, True)
+considered = (attention.relationships, as_of, values, filters)
+prefetch(listing, considered)
 st.caption(f"As of {day(as_of)}, the newest session. Relationships with a session in the last "
            f"{values['active_days']} days; thresholds are on the Settings page. The sidebar's therapist, team, "
            "site and service filters apply; its period does not (the list is always about the latest data).")
@@ -36,8 +39,8 @@ kinds = left.multiselect("Flag kinds", [r.kind for r in attention.RULES], format
 order = middle.radio("Order", ["By therapist", "By priority"], key="attention_order", horizontal=True)
 show_discussed = right.toggle("Show relationships already discussed", key="attention_show_discussed")
 
-everything = load(attention.weekly_list, as_of, values, filters, True)
-active = load(attention.relationships, as_of, values, filters).height
+everything = load(*listing)
+active = load(*considered).height
 pending = everything.filter(~everything["discussed"])
 listed = attention.with_kinds(everything if show_discussed else pending, kinds)
 listed = attention.by_therapist(listed) if order == "By therapist" else listed
@@ -84,16 +87,26 @@ st.subheader("Client history")
 client = st.selectbox("Client", options, key="attention_client")
 st.query_params["client"] = st.session_state["attention_link_seen"] = client  # shareable; not a new link
 rows = everything.filter(everything["client_id"] == client)
-raised = load(attention.client_flags, client, as_of, values, filters.visible_therapists)
+seen = filters.visible_therapists
+flag_rows = (attention.client_flags, client, as_of, values, seen)
+history_rows = (attention.client_sessions, client, as_of, seen)
+switch_rows = (attention.client_switches, client, as_of, seen)
+rupture_rows = (ruptures.for_client, client, as_of, values, seen)
+word_rows = (themes.client_words, client, as_of, seen)
+review_rows = (attention.client_reviews, client, seen)
+prefetch(flag_rows, history_rows, switch_rows, rupture_rows, review_rows)
+if viewer.sees_comments:
+    prefetch(word_rows)
+raised = load(*flag_rows)
 for flag in raised.iter_rows(named=True):
     st.markdown(f"- {flag['reason']} *({attention.SEVERITY[flag['severity']]})*")
 if raised.is_empty():
     st.caption(f"No flags for {plain(client)} as of {day(as_of)}.")
 
-history = load(attention.client_sessions, client, as_of, filters.visible_therapists)
+history = load(*history_rows)
 history = history if viewer.sees_comments else history.drop("comment")
-switches = load(attention.client_switches, client, as_of, filters.visible_therapists)
-broken = load(ruptures.for_client, client, as_of, values, filters.visible_therapists)
+switches = load(*switch_rows)
+broken = load(*rupture_rows)
 if history.is_empty():
     st.info(f"No sessions or ratings for client {plain(client)} up to {day(as_of)} (or none you may see).")
 else:
@@ -102,7 +115,7 @@ else:
                     key="attention_timeline")
     if not broken.is_empty():
         st.markdown("**Ruptures**\n" + "\n".join(f"- {line}" for line in ruptures.client_reasons(broken)))
-    words = load(themes.client_words, client, as_of, filters.visible_therapists) if viewer.sees_comments else None
+    words = load(*word_rows) if viewer.sees_comments else None
     if words is not None and not words.is_empty():
         st.markdown("**In the client's words**")
         show_table(themes.words_view(words), f"client-{client}-words", None, key="attention_words", aggregate=False,
@@ -119,7 +132,7 @@ else:
             "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
 
 st.markdown("**Review log**")
-log = load(attention.client_reviews, client, filters.visible_therapists)
+log = load(*review_rows)
 if log.is_empty():
     st.caption("Not discussed yet.")
 else:

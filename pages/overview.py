@@ -5,13 +5,16 @@ import streamlit as st
 from attune import charts, overview, ruptures, settings
 from attune.formatting import period, rate
 from attune.ui import sidebar
-from attune.ui.cache import figure, load
+from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
 
 filters = sidebar.render()
 st.title("Overview")
 st.caption(f"{period(filters.start, filters.end)}, compared with the {filters.days} days before.")
 
+weekly_rows = (overview.weekly, filters)
+repair_rows = (ruptures.over_time, filters, load(settings.load), st.session_state["as_of"])
+prefetch(weekly_rows, repair_rows)  # they run while the headline cards are drawn
 cards = load(overview.headlines, filters)
 if not cards[1].value and not cards[0].value:
     stop_empty("No sessions in this period for the chosen filters.",
@@ -24,11 +27,11 @@ for i, card in enumerate(cards):
                           delta_color=card.delta_color)
 
 st.subheader("Week by week")
-st.plotly_chart(figure(charts.weekly_trend, load(overview.weekly, filters)), width="stretch", theme=None,
+st.plotly_chart(figure(charts.weekly_trend, load(*weekly_rows)), width="stretch", theme=None,
                 key="overview_trend")
 
 st.subheader("Rupture and repair")
-repairs = load(ruptures.over_time, filters, load(settings.load), st.session_state["as_of"])
+repairs = load(*repair_rows)
 resolved, repaired = int(repairs["resolved"].sum()), int(repairs["repaired"].sum())
 if not resolved:
     st.caption("No rupture with a known outcome in this period (a drop in a client's SRS, see Rupture and repair).")

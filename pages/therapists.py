@@ -7,7 +7,7 @@ from attune import ruptures, therapists
 from attune import therapist_charts as charts
 from attune.formatting import period
 from attune.ui import sidebar
-from attune.ui.cache import figure, load
+from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -20,7 +20,9 @@ st.caption(f"{period(filters.start, filters.end)}. Every figure is set against t
 
 # Computed for the whole clinic scope, cached whatever therapists are chosen; the choice is only marked.
 clinic = therapists.clinic_scope(filters)
-frame = therapists.mark_selected(load(therapists.compare, clinic, min_clients), filters)
+comparison, outcome_rows = (therapists.compare, clinic, min_clients), (therapists.ors_outcomes, clinic, min_clients)
+prefetch(comparison, outcome_rows)  # both queries start now; the ORS one runs while the table is drawn
+frame = therapists.mark_selected(load(*comparison), filters)
 if frame.is_empty():
     stop_empty("No sessions in this period for the chosen filters.",
                "No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
@@ -81,7 +83,7 @@ else:
                                 width="stretch", theme=None, key="therapists_alliance")
 
 st.subheader("Outcome (ORS)")
-outcomes = therapists.mark_selected(load(therapists.ors_outcomes, clinic, min_clients), filters)
+outcomes = therapists.mark_selected(load(*outcome_rows), filters)
 if outcomes.is_empty():
     st.info("No client has two ORS scores in this period, so outcomes cannot be shown. Outcomes need the Outcome "
             "Rating Scale in the feedback export.")
@@ -99,6 +101,12 @@ if st.session_state.get("therapists_drill") not in options:  # first visit, a li
     wanted = st.query_params.get("therapist", "").split(",")[0]
     st.session_state["therapists_drill"] = wanted if wanted in options else options[0]
 drill = st.selectbox("Therapist", options, format_func=lambda t: f"{names[t]} ({t})", key="therapists_drill")
+weekly_rows = (therapists.weekly, clinic, drill)
+repair_rows = (ruptures.by_therapist, therapists.drill_scope(filters, drill), None, as_of)
+client_rows = (therapists.current_clients, drill, as_of, filters.visible_therapists)
+prefetch(weekly_rows, repair_rows)
+if viewer.sees_client_rows:
+    prefetch(client_rows)
 st.markdown(f"#### {names[drill]}")
 row = frame.filter(frame["therapist_id"] == drill).row(0, named=True)
 st.caption(f"{row['supervisor'] or 'No team'} · {row['site'] or 'no site'} · {row['active_clients']} active clients, "
@@ -106,19 +114,19 @@ st.caption(f"{row['supervisor'] or 'No team'} · {row['site'] or 'no site'} · {
            + ("" if row["compared"] else f" · too few to compare (fewer than {min_clients} clients with ratings)"))
 show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist {drill} against clinic", filters,
            key="therapists_profile", aggregate=False)  # mixed cells: exported as shown, to roles that see rows
-trend = load(therapists.weekly, clinic, drill)
+trend = load(*weekly_rows)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
                 width="stretch", theme=None, key="therapists_trend")
 st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
             "a fault count (see the Rupture and repair page).")
-repair = load(ruptures.by_therapist, therapists.drill_scope(filters, drill), None, as_of)
+repair = load(*repair_rows)
 show_table(ruptures.therapist_table(repair), f"therapist {drill} ruptures", filters, key="therapists_ruptures")
 st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
 if not viewer.sees_client_rows:
     st.caption("Your role does not include client-level lists.")
     st.stop()
-clients = load(therapists.current_clients, drill, as_of, filters.visible_therapists)
+clients = load(*client_rows)
 if clients.is_empty():
     st.info("No current clients: nobody attended a session with this therapist in the last six weeks.")
 else:

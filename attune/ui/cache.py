@@ -11,9 +11,11 @@ rerun from the top against the new data instead of showing half old, half new nu
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import duckdb
@@ -26,6 +28,8 @@ from attune import db
 
 T = TypeVar("T")
 PINNED = "_attune_data_version"
+# Two workers for `prefetch`: a 2-core server gains nothing from a third query running at once.
+_PREFETCH = ThreadPoolExecutor(max_workers=2, thread_name_prefix="attune-prefetch")
 
 
 class _VersionMoved(Exception):
@@ -37,14 +41,14 @@ def connection(path: str) -> duckdb.DuckDBPyConnection:
     return db.connect(path)
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor on the process's connection; close it (use `with`) when done.
+def cursor(db_file: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the process's connection (to `db_file`, by default $ATTUNE_DB); close it (use `with`).
 
     When another process holds the database (a command-line import, a second dashboard), the page says
     so and stops instead of showing a lock traceback; it loads normally once the database is free.
     """
     try:
-        con = connection(str(db.db_path()))
+        con = connection(db_file or str(db.db_path()))
     except db.DatabaseBusyError as exc:
         st.error(f"{exc} This page will work again as soon as the database is free: reload it then.",
                  icon=":material/lock:")
@@ -112,6 +116,25 @@ def load(fn: Callable[..., T], *args: Any) -> T:
         st.rerun()
 
 
+def prefetch(*loads: tuple) -> None:
+    """Start loads the page makes further down, each given as (fn, *args) exactly as it will pass them to `load`.
+
+    They run on worker threads while the page draws what it already has: DuckDB leaves Python's lock while a
+    query runs, so queries overlap each other and the page's own table and chart building (a cold Therapists
+    page at 1M sessions: 556 -> 440 ms, bench/pages.py). The page's `load` of the same function and arguments
+    then takes that result, or waits for it when it is still being computed (the cache computes each key
+    once). A prefetch that fails is dropped: the page's own load runs it again and reports the error there.
+    """
+    version, db_file = _run_version(), str(db.db_path())
+    for fn, *args in loads:
+        _PREFETCH.submit(_load_quietly, _name(fn), tuple(args), version, db_file)
+
+
+def _load_quietly(fn_path: str, args: tuple, version: int, db_file: str) -> None:
+    with contextlib.suppress(BaseException):  # the page's own load of the same key raises it where it is shown
+        _shared_load(fn_path, args, version, db_file)
+
+
 def figure(build: Callable[..., Any], *args: Any, **options: Any) -> Any:
     """build(*args, **options): a Plotly figure, cached on the values of its inputs (frames hashed by content).
 
@@ -157,8 +180,9 @@ def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _shared_load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
     """Kept as objects, not pickled: st.cache_data would unpickle a copy on every hit (7 ms for a 120,000-row
-    frame, on every rerun of every session)."""
-    with cursor() as cur:
+    frame, on every rerun of every session). Reads the database its key names (a prefetch may run after a test
+    has pointed $ATTUNE_DB elsewhere)."""
+    with cursor(db_file) as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
             if db.data_version(cur) != version:
