@@ -6,7 +6,7 @@ from attune import charts, ruptures, settings
 from attune.formatting import day, percent, period, rate
 from attune.glossary import MIN_CASELOAD
 from attune.ui import sidebar
-from attune.ui.cache import figure, load
+from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
 from attune.ui.tables import show_table
 
@@ -14,6 +14,8 @@ filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Rupture and repair")
 values = load(settings.load)
+event_rows = (ruptures.events, filters, values, as_of)
+prefetch(event_rows)  # runs while the table per therapist is loaded and drawn
 st.caption(f"Ruptures noticed {period(filters.start, filters.end)}; whether they were repaired is judged on the data "
            f"up to {day(as_of)}. Thresholds are on the Settings page.")
 st.markdown(ruptures.describe(values))
@@ -27,7 +29,7 @@ st.info("A rupture is not a fault. A client who shows a dip on the SRS is tellin
         "a rupture that is noticed and repaired strengthens the relationship: repaired ruptures go with better "
         "outcomes (meta-analysis, r ≈ .29). Use this page to find who repairs well and ask them how.",
         icon=":material/handshake:")
-events = load(ruptures.events, filters, values, as_of)
+events = load(*event_rows)
 total = ruptures.clinic_total(per, events)
 left, middle, right, last = st.columns(4)
 left.metric("Ruptures noticed", f"{total['ruptures']:,}", border=True,
