@@ -1,13 +1,17 @@
 """attune.ui.cache: a built figure is reused for the same inputs and built anew when the numbers change, and its
 dict (what st.plotly_chart sends) is made once; figures get the white template from the default, set once; a
-loaded result is shared, and what is not a frame is handed out as a copy."""
+loaded result is shared, and what is not a frame is handed out as a copy; loads are told apart by their
+arguments' pickled bytes."""
 
+import dataclasses
 from datetime import date
+from pathlib import Path
 
 import plotly.io as pio
 import polars as pl
 
 from attune import charts, db, settings
+from attune.filters import default_filters
 from attune.ui import cache
 
 
@@ -93,3 +97,36 @@ def test_a_run_reads_the_data_version_once_and_again_after_a_write_here(demo_db,
     at.run()  # warm: every load is cached
     assert not at.exception and [m.value for m in at.markdown] == [f"before {now}", f"after {now}"]
     assert len(reads) == 1  # once for the run, not once per load
+
+
+def test_loads_are_told_apart_by_their_pickled_arguments(demo_db):
+    """The cache keys a load on its arguments' pickle bytes (Streamlit's own hasher took 1-3 ms a load): equal
+    arguments share a result, and arguments that differ anywhere, however deep, never do."""
+    everyone = default_filters(date(2026, 1, 1))
+    one_team = dataclasses.replace(everyone, visible_therapists=("T01", "T02"))
+    assert cache._arguments_key((everyone, 2)) == cache._arguments_key((default_filters(date(2026, 1, 1)), 2))
+    assert cache._arguments_key((everyone, 2)) != cache._arguments_key((one_team, 2))
+    assert cache._arguments_key(({"srs_cutoff": 36.0},)) != cache._arguments_key(({"srs_cutoff": 35.0},))
+    cache.clear()
+    with cache.cursor() as cur:
+        version = db.data_version(cur)
+        newest = db.run_row(cur, "attention_latest_day", {"visible": None})[0]
+    # Everyone's newest day, then nobody's: a shared key would hand the second load the first one's answer.
+    assert cache._load("attune.attention:latest_day", (None,), version, str(demo_db)) == newest
+    assert cache._load("attune.attention:latest_day", ((),), version, str(demo_db)) is None
+
+
+def file_name(cur, handle) -> str:
+    """A load whose argument is an open file: pickle cannot write one, Streamlit's hasher reads its name."""
+    return Path(handle.name).name
+
+
+def test_arguments_pickle_cannot_write_are_hashed_by_streamlit(demo_db, tmp_path):
+    cache.clear()
+    with cache.cursor() as cur:
+        version = db.data_version(cur)
+    loaded = f"{file_name.__module__}:file_name"
+    with (tmp_path / "a.txt").open("w") as first, (tmp_path / "b.txt").open("w") as second:
+        assert isinstance(cache._arguments_key((first,)), list)
+        assert cache._load(loaded, (first,), version, str(demo_db)) == "a.txt"
+        assert cache._load(loaded, (second,), version, str(demo_db)) == "b.txt"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -181,7 +182,21 @@ def _load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
     return result if isinstance(result, pl.DataFrame) else copy.deepcopy(result)
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+def _arguments_key(args: tuple) -> bytes | list:
+    """A load's arguments as the bytes pickle writes for them, which is how the cache tells them apart.
+
+    Streamlit's own hasher walks filters and settings field by field in Python: 1-3 ms a load, and a warm page
+    makes a dozen loads. Pickle writes the same values in microseconds, and unequal values never give equal
+    bytes (equal ones may differ, a dict in another order: then the load runs again, nothing is wrong).
+    Arguments pickle cannot write go to Streamlit's hasher, as a list.
+    """
+    try:
+        return pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return list(args)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False, hash_funcs={tuple: _arguments_key})
 def _shared_load(fn_path: str, args: tuple, version: int, db_file: str) -> Any:
     """Kept as objects, not pickled: st.cache_data would unpickle a copy on every hit (7 ms for a 120,000-row
     frame, on every rerun of every session). Reads the database its key names (a prefetch may run after a test
