@@ -126,7 +126,6 @@ def test_the_clinic_answer_marked_with_a_choice_is_the_answer_for_that_choice(sm
     assert therapists.mark_selected(pl.DataFrame(), picked).is_empty()  # no ORS pairs at all
 
 
-
 def test_the_drill_downs_ruptures_are_its_therapists_row_of_the_whole_answer(demo_db):
     """The page asks for the drilled therapist's ruptures alone (drill_scope); each must be that therapist's row of
     the answer for everyone in the filters, caseload note included."""
