@@ -177,8 +177,9 @@ def client_reasons(ruptures: pl.DataFrame) -> list[str]:
 
 
 def events_view(frame: pl.DataFrame) -> pl.DataFrame:
-    """Ruptures one per row as the page shows them; `Client` is a link to the client's history."""
-    return frame.select(
+    """Ruptures one per row as the page shows them, newest first (a long list shows only its top);
+    `Client` is a link to the client's history."""
+    return frame.sort("rupture_on", "client_id", "therapist_id", descending=[True, False, False]).select(
         pl.col("rupture_on").alias("Rupture on"),
         pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
         pl.format("/attention?client={}", "client_id").alias("Client"),

@@ -11,9 +11,6 @@ from attune.ui.access import require
 from attune.ui.cache import cursor, figure, load, prefetch
 from attune.ui.tables import show_table
 
-# A meeting reads the top of the list; the rest is a filter or a download away (65,000 rows at 10M sessions).
-LIST_ROWS_SHOWN = 1_000
-
 filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Needs attention")
@@ -59,8 +56,9 @@ if listed.is_empty():
     st.success("Nothing needs attention for these filters." if pending.is_empty() or not kinds
                else "No relationship has the chosen kinds of flag.")
 else:
+    # A meeting reads the top of the list (its first ROWS_SHOWN rows); the rest is a filter or a download away.
     show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list", aggregate=False,
-               max_rows=LIST_ROWS_SHOWN, on_select="rerun", selection_mode="single-row", column_config={
+               on_select="rerun", selection_mode="single-row", column_config={
                    "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
                    "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
                    "Why": st.column_config.TextColumn(width=560, help="Each flag's reason; the client history below "

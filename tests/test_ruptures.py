@@ -128,6 +128,14 @@ def test_thresholds_change_the_outcome(clinic):
     assert five["R_REPAIRED"] == EXPECTED["R_REPAIRED"]  # 38 → 32 still falls below 36
 
 
+def test_the_list_of_ruptures_shows_the_newest_first(clinic):
+    """A long list is cut to its first rows on the page, so those must be the ones a supervisor acts on."""
+    view = ruptures.events_view(ruptures.events(clinic, EVERYTHING, settings.defaults(), AS_OF))
+    days = view["Rupture on"].to_list()
+    assert days == sorted(days, reverse=True) and days[0] > days[-1]
+    assert view["Client"][0] == "/attention?client=R_OPEN"  # the only rupture on 03-31
+
+
 def test_filters_scope_the_ruptures(clinic):
     values = settings.defaults()
     t2 = Filters(EVERYTHING.start, AS_OF, therapist_ids=("T2",))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from attune.ui.tables import ROWS_SHOWN
+
 
 def _long_and_short_tables() -> None:
     """An AppTest script: a 30-row table capped at 10 rows, and a 5-row table under the same cap."""
@@ -27,3 +29,25 @@ def test_a_long_table_shows_its_first_rows_and_says_how_many_are_left_out(empty_
     captions = [c.value for c in at.caption]
     assert captions == ["Showing the first 10 of 30 rows, in the order above. Narrow the filters to see the "
                         "others; the downloads hold all 30."]
+
+
+def _tables_without_a_cap() -> None:
+    """An AppTest script: a row-level and an aggregated table, each two rows longer than the default cap."""
+    import polars as pl
+
+    from attune.ui.tables import ROWS_SHOWN, show_table
+
+    rows = ROWS_SHOWN + 2
+    show_table(pl.DataFrame({"client": [f"C{i:05d}" for i in range(rows)]}), "clients", None, key="clients",
+               aggregate=False)
+    show_table(pl.DataFrame({"week": list(range(rows)), "sessions": [10] * rows}), "weeks", None, key="weeks")
+
+
+def test_a_row_level_table_is_cut_to_its_first_rows_by_default_and_an_aggregate_is_not(empty_db):
+    at = AppTest.from_function(_tables_without_a_cap, default_timeout=30)
+    at.run()
+    assert not at.exception
+    clients, weeks = (table.value for table in at.dataframe)
+    assert clients["client"].tolist() == [f"C{i:05d}" for i in range(ROWS_SHOWN)]
+    assert len(weeks) == ROWS_SHOWN + 2
+    assert [c.value for c in at.caption][0].startswith(f"Showing the first {ROWS_SHOWN:,} of {ROWS_SHOWN + 2:,} rows")

@@ -10,6 +10,9 @@ from attune.filters import Filters
 from attune.ui.cache import cursor, load
 
 ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allowed to see client-level rows."
+# The rows of a row-level table sent to the browser unless the page says otherwise. Every row shown is sent on
+# every rerun: at 10M sessions the ruptures list alone was 14 MB and took the page 7 s to appear.
+ROWS_SHOWN = 1_000
 
 
 def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
@@ -23,11 +26,14 @@ def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str
         session, client, request or user), which are exported as shown.
     row_level_allowed: the page's own say on row-level downloads. They are offered only when it is True and
         the signed-in viewer's role sees client-level rows.
-    max_rows: show only the first rows of a long table (the downloads still hold every row). Every row shown
-        is sent to the browser on every rerun: 65,000 rows are 19 MB.
+    max_rows: show only the first rows of a long table (the downloads still hold every row). Row-level tables
+        show the first ROWS_SHOWN unless told otherwise; aggregated ones (a row per therapist, week, group)
+        are shown whole unless told otherwise. Every row shown is sent to the browser on every rerun: 65,000
+        rows are 19 MB.
     The files are built only when a button is clicked; each download is written to the audit trail.
     """
-    shown = frame if max_rows is None else frame.head(max_rows)
+    limit = max_rows if max_rows is not None else (None if aggregate else ROWS_SHOWN)
+    shown = frame if limit is None else frame.head(limit)
     # As Arrow: a polars frame would go through pandas first (a third of a table's cost on every rerun).
     st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
     viewer = st.session_state.get("viewer")
