@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from attune.ui.tables import ROWS_SHOWN
@@ -51,3 +53,23 @@ def test_a_row_level_table_is_cut_to_its_first_rows_by_default_and_an_aggregate_
     assert clients["client"].tolist() == [f"C{i:05d}" for i in range(ROWS_SHOWN)]
     assert len(weeks) == ROWS_SHOWN + 2
     assert [c.value for c in at.caption][0].startswith(f"Showing the first {ROWS_SHOWN:,} of {ROWS_SHOWN + 2:,} rows")
+
+
+def _counts_and_a_configured_column() -> None:
+    import polars as pl
+    import streamlit as st
+
+    from attune.ui.tables import show_table
+
+    show_table(pl.DataFrame({"therapist": ["T01"], "sessions": [1245], "rank": [3], "srs": [36.5]}), "counts", None,
+               key="counts", column_config={"rank": st.column_config.NumberColumn(format="%d")})
+
+
+def test_whole_numbers_get_thousands_separators_unless_the_page_formats_them(empty_db):
+    at = AppTest.from_function(_counts_and_a_configured_column, default_timeout=30)
+    at.run()
+    assert not at.exception
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["sessions"]["type_config"]["format"] == "localized"
+    assert columns["rank"]["type_config"]["format"] == "%d"
+    assert "therapist" not in columns and "srs" not in columns
