@@ -289,6 +289,41 @@ def client_reviews(cur: duckdb.DuckDBPyConnection, client_id: str,
                                                    "visible": None if visible is None else list(visible)})
 
 
+def sessions_view(sessions: pl.DataFrame) -> pl.DataFrame:
+    """A client's sessions and ratings (client_sessions) as the page lists them, with readable headers."""
+    return sessions.select(
+        pl.col("occurred_at").alias("When"),
+        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        pl.col("status").alias("Status"), pl.col("session_number").alias("Session"),
+        pl.col("srs_total").alias("SRS"), pl.col("srs_relationship").alias("SRS relationship"),
+        pl.col("srs_goals").alias("SRS goals and topics"), pl.col("srs_approach").alias("SRS approach or method"),
+        pl.col("srs_overall").alias("SRS overall"), pl.col("ors_total").alias("ORS"),
+        pl.col("comment").alias("Comment"),
+    )
+
+
+def switches_view(switches: pl.DataFrame) -> pl.DataFrame:
+    """A client's requests to change therapist (client_switches) as the page lists them."""
+    return switches.select(
+        pl.col("requested_at").alias("Requested"), pl.col("request_id").alias("Request"),
+        pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
+        pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))
+        .otherwise(pl.format("{} ({})", "to_name", "to_therapist_id")).alias("To"),
+        pl.col("status").fill_null("not recorded").alias("Status"),
+        pl.col("reason").fill_null("").alias("Reason (client's words)"),
+    )
+
+
+def reviews_view(reviews: pl.DataFrame) -> pl.DataFrame:
+    """A client's review log (client_reviews) as the page lists it, newest first."""
+    return reviews.select(
+        pl.col("reviewed_at").alias("Discussed"),
+        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        pl.col("reviewed_by").alias("By"), pl.col("note").alias("Note"), pl.col("follow_up").alias("Follow up on"),
+        pl.col("flags").alias("Flags at the time"),
+    )
+
+
 def client_flags(cur: duckdb.DuckDBPyConnection, client_id: str, as_of: date, values: dict[str, Any],
                  visible: tuple[str, ...] | None = None) -> pl.DataFrame:
     """The flags raised for one client on `as_of` (with every therapist the viewer may see).

@@ -6,7 +6,7 @@ from attune import access
 from attune.ui import sidebar
 from attune.ui.access import require
 from attune.ui.cache import cursor, load
-from attune.ui.tables import show_table
+from attune.ui.tables import PLAIN_NUMBER, show_table
 
 sidebar.render()
 viewer = st.session_state["viewer"]
@@ -45,4 +45,5 @@ events = load(access.audit_events, None if action == "all" else action)
 if events.is_empty():
     st.info("Nothing recorded yet for this kind of action.")
 else:
-    show_table(events, "audit-trail", None, key="admin_audit", aggregate=False)
+    show_table(events, "audit-trail", None, key="admin_audit", aggregate=False,
+               column_config={"event_id": PLAIN_NUMBER})

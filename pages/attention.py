@@ -11,6 +11,8 @@ from attune.ui.access import require
 from attune.ui.cache import cursor, figure, load, prefetch
 from attune.ui.tables import show_table
 
+SCORE_COLUMNS = ("SRS", "SRS relationship", "SRS goals and topics", "SRS approach or method", "SRS overall", "ORS")
+
 filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
 st.title("Needs attention")
@@ -120,21 +122,24 @@ else:
                    column_config={"SRS": st.column_config.NumberColumn(format="%.1f"),
                                   "Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
     with st.expander(f"Sessions ({history.height})"):
-        show_table(history, f"client-{client}-sessions", None, key="attention_sessions", aggregate=False,
-                   column_config={
-            "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
+        show_table(attention.sessions_view(history), f"client-{client}-sessions", None, key="attention_sessions",
+                   aggregate=False, column_config={
+                       "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       **{c: st.column_config.NumberColumn(format="%.1f") for c in SCORE_COLUMNS}})
     if not switches.is_empty():
         st.markdown("**Requests to change therapist**")
-        show_table(switches, f"client-{client}-switch-requests", None, key="attention_switches", aggregate=False,
-                   column_config={
-            "requested_at": st.column_config.DateColumn("Requested", format="YYYY-MM-DD")})
+        show_table(attention.switches_view(switches), f"client-{client}-switch-requests", None,
+                   key="attention_switches", aggregate=False,
+                   column_config={"Requested": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 st.markdown("**Review log**")
 log = load(*review_rows)
 if log.is_empty():
     st.caption("Not discussed yet.")
 else:
-    show_table(log, f"client-{client}-reviews", None, key="attention_reviews", aggregate=False)
+    show_table(attention.reviews_view(log), f"client-{client}-reviews", None, key="attention_reviews", aggregate=False,
+               column_config={"Discussed": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                              "Follow up on": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 if rows.is_empty():
     st.caption(f"{plain(client)} is not on this week's list, so there is nothing to mark as discussed.")

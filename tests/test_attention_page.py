@@ -72,8 +72,8 @@ def test_marking_discussed_hides_the_row_until_a_new_low_score(demo_db, demo_man
     assert client not in why_by_client(at)
     assert any(f"Marked {client}" in s.value for s in at.success)
     at.selectbox(key="attention_client").set_value(client).run()
-    logs = [d.value for d in at.dataframe if "note" in d.value.columns]
-    assert logs and logs[0]["note"].tolist() == ["Asked the therapist to raise the last session with the client"]
+    logs = [d.value for d in at.dataframe if "Note" in d.value.columns]
+    assert logs and logs[0]["Note"].tolist() == ["Asked the therapist to raise the last session with the client"]
 
     session = write_csv("later.csv", "session_id,client_id,therapist_id,scheduled_at,status\n"
                                      f"S9999999,{client},{therapist},{demo_manifest['end']} 09:00,attended")
@@ -166,3 +166,21 @@ def test_roles_on_the_attention_pages(demo_db, demo_manifest):
 
     settings_page = signed_in({"email": "sup@clinic.org", "name": "Sam Sup"}, "pages/settings.py")
     assert settings_page.button(key="settings_save").disabled
+
+
+def test_a_clients_sessions_and_requests_read_with_plain_headers(demo_db, demo_manifest):
+    """The drill-down tables name their columns as a supervisor says them, and each therapist as "Name (ID)"."""
+    case = demo_manifest["switch_after_low_scores"][0]
+    at = app_test(PAGE)
+    at.selectbox(key="attention_client").set_value(case["client_id"]).run()
+    assert not at.exception
+    tables = {tuple(t.value.columns): t.value for t in at.dataframe}
+    sessions = next(v for k, v in tables.items() if k[:2] == ("When", "Therapist"))
+    assert list(sessions.columns) == ["When", "Therapist", "Status", "Session", "SRS", "SRS relationship",
+                                      "SRS goals and topics", "SRS approach or method", "SRS overall", "ORS",
+                                      "Comment"]
+    assert sessions["Therapist"].str.endswith(f"({case['therapist_id']})").any()
+    assert sessions["SRS"].notna().any()
+    requests = next(v for k, v in tables.items() if k[:2] == ("Requested", "Request"))
+    assert list(requests.columns) == ["Requested", "Request", "From", "To", "Status", "Reason (client's words)"]
+    assert requests["From"].str.endswith(f"({case['therapist_id']})").all()

@@ -243,6 +243,10 @@ def test_discussed_leaves_the_list_until_new_data(clinic, write_csv):
     log = attention.client_reviews(clinic, "C_LOW")
     assert log.select("therapist_id", "reviewed_by", "note", "flags").row(0) == (
         "T1", "Sam", "Talk about pace", "Latest SRS 35.5 on 2026-03-24, below 36.")
+    shown_log = attention.reviews_view(log)
+    assert shown_log.columns == ["Discussed", "Therapist", "By", "Note", "Follow up on", "Flags at the time"]
+    assert shown_log.select("Therapist", "By", "Note").row(0) == (
+        f"{log['therapist_name'][0]} (T1)", "Sam", "Talk about pace")
 
     # New data about another client, and the same export again, change nothing for C_LOW.
     other = write_csv("other.csv", "session_id,client_id,therapist_id,scheduled_at,status\n"

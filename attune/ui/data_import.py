@@ -15,7 +15,7 @@ from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
 from attune.ingest import DATE_FORMAT_LABELS
 from attune.reader import save_upload
 from attune.ui import cache
-from attune.ui.tables import show_table
+from attune.ui.tables import PLAIN_NUMBER, show_table
 
 NOT_PRESENT, CONSTANT = "(not present)", "(constant value)"
 DATE_CHOICES = {"auto": "detect from the values", **DATE_FORMAT_LABELS}
@@ -236,7 +236,7 @@ def show_results(results: list[dict]) -> None:
             st.markdown(f"**Problems in {report.file_name}** ({report.problem_count:,}"
                         f"{f'; the first {len(report.problems):,} are listed' if more > 0 else ''})")
             show_table(report.problems_frame(), f"problems-{Path(report.file_name).stem}", None,
-                       key=f"data_problems_{i}", aggregate=False)
+                       key=f"data_problems_{i}", aggregate=False, column_config={"line": PLAIN_NUMBER})
         if result["rejects"]:
             st.download_button(f"Download the {report.rejected:,} rejected rows with their reasons (CSV)",
                                result["rejects"], file_name=f"{Path(report.file_name).stem}-rejected.csv",
@@ -248,7 +248,8 @@ def history() -> None:
     if frame.is_empty():
         st.info("No imports yet. Upload your clinic's exports above.")
         return
-    show_table(frame, "import-history", None, key="data_history", aggregate=False)
+    show_table(frame, "import-history", None, key="data_history", aggregate=False,
+               column_config={"batch": PLAIN_NUMBER})
     pending = st.session_state.get("data_confirm_undo")
     active = frame.filter(frame["status"] == "active").head(20)
     st.markdown("**Undo an import** — removes the rows it added and puts back the rows it changed.")

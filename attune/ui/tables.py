@@ -13,6 +13,8 @@ ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allo
 # The rows of a row-level table sent to the browser unless the page says otherwise. Every row shown is sent on
 # every rerun: at 10M sessions the ruptures list alone was 14 MB and took the page 7 s to appear.
 ROWS_SHOWN = 1_000
+# For a whole-number column that names something (a batch, a line, an event) rather than counts: no separators.
+PLAIN_NUMBER = st.column_config.NumberColumn(format="%d")
 
 
 def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
@@ -66,7 +68,8 @@ def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str
 
 def with_separators(frame: pl.DataFrame, column_config: dict | None) -> dict:
     """The page's column settings, plus thousands separators for every whole-number column it leaves alone:
-    "1,245 sessions", as the captions write counts (the grid's default shows "1245")."""
+    "1,245 sessions", as the captions write counts (the grid's default shows "1245"). Numbers that name
+    something are set to PLAIN_NUMBER by the page."""
     config = dict(column_config or {})
     for name, dtype in frame.schema.items():
         if dtype.is_integer() and name not in config:
