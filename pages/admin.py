@@ -5,8 +5,8 @@ import streamlit as st
 from attune import access
 from attune.ui import sidebar
 from attune.ui.access import require
-from attune.ui.cache import cursor, load
-from attune.ui.tables import PLAIN_NUMBER, show_table
+from attune.ui.cache import cursor
+from attune.ui.tables import show_table
 
 sidebar.render()
 viewer = st.session_state["viewer"]
@@ -15,7 +15,17 @@ require(viewer.is_director, "user management and the audit log (directors only)"
 
 st.subheader("People and roles")
 st.caption(" · ".join(f"**{role}**: {text}" for role, text in access.ROLE_HELP.items()))
-show_table(load(access.users), "users", None, key="admin_users", aggregate=False)
+# Read live, not through the data cache: saving a person or recording an event does not change the data version
+# (a sign-in must not empty everyone's caches), so a cached list would miss the newest entries.
+with cursor() as cur:
+    people = access.users(cur)
+if people.is_empty():
+    st.info("Nobody is listed yet. Add each person below with their role before sign-in is turned on: a signed-in "
+            "person without a role (here or in their sign-in token) sees nothing.")
+else:
+    show_table(people, "users", None, key="admin_users", aggregate=False, column_config={
+        "email": "Email", "name": "Name", "role": "Role", "teams": "Teams", "therapist_id": "Therapist id",
+        "added_at": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"), "added_by": "Added by"})
 
 with st.form("admin_user_form", clear_on_submit=True):
     st.markdown("**Add or change a person**")
@@ -41,9 +51,12 @@ with st.form("admin_user_form", clear_on_submit=True):
 st.subheader("Audit trail")
 action = st.selectbox("Show", ["all", "sign_in", "import", "undo", "export", "review", "settings", "users"],
                       key="admin_audit_action")
-events = load(access.audit_events, None if action == "all" else action)
+with cursor() as cur:
+    events = access.audit_events(cur, None if action == "all" else action)
 if events.is_empty():
     st.info("Nothing recorded yet for this kind of action.")
 else:
     show_table(events, "audit-trail", None, key="admin_audit", aggregate=False,
-               column_config={"event_id": PLAIN_NUMBER})
+               column_config={"event_id": st.column_config.NumberColumn("Event", format="%d"),
+                              "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+                              "actor": "Who", "role": "Role", "action": "Action", "detail": "Detail"})

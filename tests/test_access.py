@@ -178,4 +178,14 @@ def test_role_from_token_claims_and_admin_page_for_directors_only(demo_db):
     director = signed_in({"email": "boss@clinic.org", "role": "director"}, "pages/admin.py")
     assert not director.exception and not director.warning
     assert director.title[0].value == "Admin"
+    assert any("Nobody is listed yet" in i.value for i in director.info)  # roles come from the token alone
+    con = db.connect(demo_db)  # as the page's form does; neither changes the data version
+    access.save_user(con, "sup@clinic.org", "supervisor", name="Sam Sup", teams=("Team A",))
+    access.record(con, director.session_state["viewer"], "users", "set sup@clinic.org as supervisor")
+    con.close()
+    director = signed_in({"email": "boss@clinic.org", "role": "director"}, "pages/admin.py")
+    people, audit = (d.value for d in director.dataframe)
+    assert people["email"].tolist() == ["sup@clinic.org"] and people["role"].tolist() == ["supervisor"]
+    assert "set sup@clinic.org as supervisor" in audit["detail"].tolist()
+    assert not any("Nobody is listed yet" in i.value for i in director.info)
     assert default_filters(None).visible_therapists is None
