@@ -106,7 +106,7 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Secti
                    .alias("items")))
     blocks = [f"<h3>{_e(therapist)} ({n})</h3><ul>{items}</ul>" for therapist, n, items in groups.iter_rows()]
     return Section("Relationships that need attention", "".join(blocks),
-                   f"{listed.height} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
+                   f"{listed.height:,} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
                    "urgent first. Thresholds are on the Settings page.", client_level=True)
 
 
@@ -212,7 +212,7 @@ def charted_therapists(data: ReportData) -> pl.DataFrame:
 def therapists_chart_note(data: ReportData, drawn: pl.DataFrame) -> str:
     """What the mean-SRS chart (`drawn`, from charted_therapists) shows, for the caption under it."""
     return rate_charts.standing_out_note(drawn, data.therapists, where="filter by team or therapist for others") or (
-        f"All {data.therapists.height} therapists with rated sessions. ")
+        f"All {data.therapists.height:,} therapists with rated sessions. ")
 
 
 def lowest_therapists(data: ReportData) -> pl.DataFrame:
@@ -272,7 +272,7 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
             "Lowest mean SRS this period",
             _table(lowest, [(c, c, c in ("Mean SRS", "Clients")) for c in lowest.columns])
             + chart(charts.therapist_srs(drawn, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD)),
-            f"The {min(LOWEST, data.therapists.height)} lowest of {data.therapists.height} therapists with rated "
+            f"The {min(LOWEST, data.therapists.height)} lowest of {data.therapists.height:,} therapists with rated "
             f"sessions. {therapists_chart_note(data, drawn)}Intervals treat clients as the units; where an interval "
             "reaches the clinic mean, the difference may well be noise. Hollow dots: fewer than "
             f"{glossary.MIN_CASELOAD} clients.", keep=True))
@@ -283,7 +283,7 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
                           "mean SRS.", keep=True))
     if data.switches.height and not client_rows:
         result.append(Section("Open requests to change therapist", "",
-                              f"{data.switches.height} request(s) to change therapist open at the end of the "
+                              f"{data.switches.height:,} request(s) to change therapist open at the end of the "
                               "period; client-level rows are left out for your role."))
     elif data.switches.height:
         table = switches_table(data)

@@ -42,7 +42,8 @@ cards[0].metric("Dropout rate" + (" (estimated)" if facts["estimated"] else ""),
                 help="Dropouts ÷ episodes ended in the period.")
 cards[1].metric("Early dropout", card_rate(facts["early_dropouts"], facts["ended"]), border=True,
                 help=f"Dropouts after {dropout.EARLY_SESSIONS} attended sessions or fewer ÷ episodes ended.")
-cards[2].metric("Episodes ended in the period", f"{facts['ended']:,}", border=True)
+cards[2].metric("Episodes ended", f"{facts['ended']:,}", border=True,
+                help="Episodes whose end date falls in the period, whatever the reason.")
 cards[3].metric("Still in therapy", f"{facts['active']:,}", border=True,
                 help="Episodes without an end date; they are censored in the retention curve.")
 

@@ -66,7 +66,7 @@ st.subheader("Open requests to change therapist")
 if data.switches.is_empty():
     st.caption("No request to change therapist is open at the end of the period.")
 elif not client_rows:
-    st.caption(f"{data.switches.height} request(s) open at the end of the period; client-level rows are not shown "
+    st.caption(f"{data.switches.height:,} request(s) open at the end of the period; client-level rows are not shown "
                "for your role.")
 else:
     st.caption("Asking for a different therapist is often healthy self-advocacy about fit.")
