@@ -16,7 +16,7 @@ import polars as pl
 from attune import db
 from attune._rates import SMALL_DENOMINATOR, with_rate
 from attune.filters import Filters
-from attune.formatting import rate_text
+from attune.formatting import rate_text, therapist_label
 
 DIMENSIONS = {
     "therapist": "Therapist",
@@ -79,7 +79,7 @@ def repeated_no_shows(pairs: pl.DataFrame, min_count: int = 2) -> pl.DataFrame:
         ["no_shows_since_attended", "no_show", "client_id"], descending=[True, True, False])
     return picked.select(
         pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("no_show").alias("No-shows"),
         rate_text("no_show", "kept").alias("No-show rate"),
         pl.col("no_shows_since_attended").alias("No-shows since last attended"),
@@ -96,7 +96,7 @@ def repeated_clinician_cancels(pairs: pl.DataFrame, min_count: int = 2) -> pl.Da
         ["clinician_cancel", "client_id"], descending=[True, False])
     return picked.select(
         pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("clinician_cancel").alias("Cancelled by clinician"),
         pl.col("booked").alias("Bookings"),
         pl.col("attended").alias("Attended"),

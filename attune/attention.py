@@ -27,7 +27,7 @@ import polars as pl
 
 from attune import attention_facts, db, settings
 from attune.filters import Filters
-from attune.formatting import rate
+from attune.formatting import rate, therapist_label
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def table_view(listed: pl.DataFrame) -> pl.DataFrame:
     """The list as the page shows (and exports) it: readable column names, reasons in one cell."""
     return listed.select(
         pl.col("rank").alias("Priority"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("client_id").alias("Client"),
         pl.col("reasons").list.join("  ·  ").alias("Why"),
         pl.col("latest_srs").alias("Latest SRS"),
@@ -293,7 +293,7 @@ def sessions_view(sessions: pl.DataFrame) -> pl.DataFrame:
     """A client's sessions and ratings (client_sessions) as the page lists them, with readable headers."""
     return sessions.select(
         pl.col("occurred_at").alias("When"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("status").alias("Status"), pl.col("session_number").alias("Session"),
         pl.col("srs_total").alias("SRS"), pl.col("srs_relationship").alias("SRS relationship"),
         pl.col("srs_goals").alias("SRS goals and topics"), pl.col("srs_approach").alias("SRS approach or method"),
@@ -306,9 +306,9 @@ def switches_view(switches: pl.DataFrame) -> pl.DataFrame:
     """A client's requests to change therapist (client_switches) as the page lists them."""
     return switches.select(
         pl.col("requested_at").alias("Requested"), pl.col("request_id").alias("Request"),
-        pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
+        therapist_label("from_name", "from_therapist_id").alias("From"),
         pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))
-        .otherwise(pl.format("{} ({})", "to_name", "to_therapist_id")).alias("To"),
+        .otherwise(therapist_label("to_name", "to_therapist_id")).alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),
     )
@@ -318,7 +318,7 @@ def reviews_view(reviews: pl.DataFrame) -> pl.DataFrame:
     """A client's review log (client_reviews) as the page lists it, newest first."""
     return reviews.select(
         pl.col("reviewed_at").alias("Discussed"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("reviewed_by").alias("By"), pl.col("note").alias("Note"), pl.col("follow_up").alias("Follow up on"),
         pl.col("flags").alias("Flags at the time"),
     )

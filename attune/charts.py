@@ -15,6 +15,8 @@ import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
+from attune.formatting import therapist_label
+
 BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#D55E00", "#CC79A7", "#F0E442", "#7F7F7F")
 PALETTE = [BLUE, ORANGE, GREEN, SKY, PURPLE, YELLOW, GREY]
@@ -339,7 +341,7 @@ def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_cas
     small = shown["_small"].to_list()
     fig = new_figure(scatter(
         x=shown["share_repaired"],
-        y=shown.select(pl.format("{} ({})", "therapist_name", "therapist_id")).to_series(), mode="markers",
+        y=shown.select(therapist_label()).to_series(), mode="markers",
         marker={"color": GREEN, "size": 12, "symbol": ["circle-open" if s else "circle" for s in small],
                 "line": {"width": 2, "color": GREEN}},
         error_x={"type": "data", "symmetric": False, "color": GREEN, "thickness": 2,
@@ -403,7 +405,7 @@ def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: fl
     ordered = frame.sort("mean_srs", descending=True)
     small = ordered["clients"] < min_caseload
     fig = new_figure(scatter(
-        x=ordered["mean_srs"], y=ordered.select(pl.format("{} ({})", "therapist_name", "therapist_id")).to_series(),
+        x=ordered["mean_srs"], y=ordered.select(therapist_label()).to_series(),
         mode="markers",
         marker={"color": BLUE, "size": 11, "symbol": ["circle-open" if s else "circle" for s in small.to_list()],
                 "line": {"width": 2, "color": BLUE}},

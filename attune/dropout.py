@@ -18,7 +18,7 @@ import polars as pl
 from attune import db, suppression
 from attune._rates import with_rate
 from attune.filters import Filters
-from attune.formatting import one_decimal, rate_text
+from attune.formatting import one_decimal, rate_text, therapist_label
 from attune.overview import DROPOUT_GAP_DAYS
 from attune.survival import KM_SCHEMA, kaplan_meier
 
@@ -105,7 +105,7 @@ def by_therapist(frame: pl.DataFrame) -> pl.DataFrame:
     active = frame.filter(pl.col("end_date").is_null()).group_by("therapist_id").agg(active=pl.len().cast(pl.Int64))
     return (names.join(counted, on="therapist_id", how="left").join(active, on="therapist_id", how="left")
             .with_columns(pl.col("ended", "dropouts", "early_dropouts", "active").fill_null(0),
-                          level=pl.format("{} ({})", "therapist_name", "therapist_id"))
+                          level=therapist_label())
             .sort("therapist_name", "therapist_id"))
 
 
@@ -192,7 +192,7 @@ def dropouts_table(frame: pl.DataFrame) -> pl.DataFrame:
     """The episodes that ended as dropouts in the period, most recent first."""
     return frame.filter(pl.col("ended_in_period") & pl.col("dropout")).sort("end_date", descending=True).select(
         pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("start_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Started"),
         pl.col("end_date").dt.to_string("%Y-%m-%d").fill_null("—").alias("Ended"),
         pl.col("attended_sessions").alias("Sessions attended"),

@@ -14,7 +14,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
-from attune.formatting import each, one_decimal
+from attune.formatting import each, one_decimal, therapist_label
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Checked in this order; the first category with a keyword in the reason wins. Identity and practical reasons
@@ -93,7 +93,7 @@ def open_requests(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return rows.select(
         pl.col("request_id").alias("Request"),
         pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
+        therapist_label("from_name", "from_therapist_id").alias("From"),
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         (pl.lit(as_of) - pl.col("requested_at")).dt.total_days().alias("Days open"),
         pl.col("category").alias("Category"),
@@ -131,9 +131,9 @@ def flows(frame: pl.DataFrame, limit: int = FLOW_LIMIT) -> pl.DataFrame:
     cells). Totals are unchanged.
     """
     rows = made(frame).with_columns(
-        source=pl.format("{} ({})", "from_name", "from_therapist_id"),
+        source=therapist_label("from_name", "from_therapist_id"),
         target=pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit(NOT_ASSIGNED))
-        .otherwise(pl.format("{} ({})", "to_name", "to_therapist_id")),
+        .otherwise(therapist_label("to_name", "to_therapist_id")),
     )
     counted = rows.group_by("source", "target").agg(requests=pl.len().cast(pl.Int64))
     return counted.with_columns(source=_top_or_other(counted, "source", limit),
@@ -188,8 +188,8 @@ def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         pl.col("client_id").alias("Client"),
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
-        pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
-        pl.format("{} ({})", "to_name", "to_therapist_id").alias("To"),
+        therapist_label("from_name", "from_therapist_id").alias("From"),
+        therapist_label("to_name", "to_therapist_id").alias("To"),
         one_decimal(pl.col("srs_before")).alias("SRS with previous (last ≤3)"),
         one_decimal(pl.col("srs_after")).alias("SRS with new (first ≤3)"),
         one_decimal(pl.col("srs_change"), signed=True).alias("Change"),
@@ -206,9 +206,9 @@ def requests_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("request_id").alias("Request"),
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "from_name", "from_therapist_id").alias("From"),
+        therapist_label("from_name", "from_therapist_id").alias("From"),
         pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))
-        .otherwise(pl.format("{} ({})", "to_name", "to_therapist_id")).alias("To"),
+        .otherwise(therapist_label("to_name", "to_therapist_id")).alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("category").alias("Category"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),

@@ -64,6 +64,12 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
+def therapist_label(name: str = "therapist_name", therapist_id: str = "therapist_id") -> pl.Expr:
+    """A therapist as every table and chart shows one: "Ann Lee (T01)". A network has therapists who share a
+    name, so the id is always written too. Null when the id is."""
+    return pl.format("{} ({})", name, therapist_id)
+
+
 def one_decimal(expr: pl.Expr, signed: bool = False) -> pl.Expr:
     """Scores as text with one decimal ('36.0', '+1.5'), an em dash when missing.
 

@@ -21,7 +21,7 @@ import polars as pl
 
 from attune import attention, attention_facts, db, metrics, rate_charts, settings
 from attune.filters import Filters
-from attune.formatting import rate
+from attune.formatting import rate, therapist_label
 from attune.glossary import MIN_CASELOAD
 
 STATUS_LABEL = {"repaired": "repaired", "unrepaired": "not repaired", "open": "not yet repaired"}
@@ -181,7 +181,7 @@ def events_view(frame: pl.DataFrame) -> pl.DataFrame:
     `Client` is a link to the client's history."""
     return frame.sort("rupture_on", "client_id", "therapist_id", descending=[True, False, False]).select(
         pl.col("rupture_on").alias("Rupture on"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.format("/attention?client={}", "client_id").alias("Client"),
         pl.col("before_srs").alias("SRS before"), pl.col("rupture_srs").alias("SRS at rupture"),
         pl.when(pl.col("stopped")).then(pl.lit("not repaired (stopped attending)"))

@@ -23,6 +23,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
+from attune.formatting import therapist_label
 
 SETTINGS_KEY = "comment_themes"
 NEGATION_WINDOW = 4
@@ -302,7 +303,7 @@ def by_therapist(tagged: pl.DataFrame) -> pl.DataFrame:
         wide = wide.join(counts, on="therapist_id", how="left")
     out = base.join(wide, on="therapist_id").with_columns(pl.col(t.label).fill_null(0) for t in THEMES)
     return out.sort("With a theme", "therapist_name", descending=[True, False]).select(
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"), "therapist_id", "Comments",
+        therapist_label().alias("Therapist"), "therapist_id", "Comments",
         pl.col("With a theme").cast(pl.Int64), *[pl.col(t.label).cast(pl.Int64) for t in THEMES])
 
 
@@ -324,6 +325,6 @@ def matching(tagged: pl.DataFrame, theme: str | None = None, therapist_id: str |
         rows = rows.filter(pl.col("therapist_id") == therapist_id)
     return rows.sort("said_on", descending=True).select(
         pl.col("said_on").alias("Date"), pl.col("client_id").alias("Client"),
-        pl.format("{} ({})", "therapist_name", "therapist_id").alias("Therapist"), pl.col("srs_total").alias("SRS"),
+        therapist_label().alias("Therapist"), pl.col("srs_total").alias("SRS"),
         pl.col("source").alias("Said in"), pl.col("text").alias("In the client's words"),
         labels(pl.col("themes")).alias("Themes"), pl.col("matched").list.join(", ").alias("Matched phrases"))

@@ -32,9 +32,9 @@ st.info(therapists.CHANCE_REMINDER, icon=":material/balance:")
 shown = frame.filter(frame["selected"])
 few = shown.filter(~shown["compared"]).height
 if few:
+    longer = " A longer period (e.g. Last 12 months in the sidebar) compares more of them."
     st.caption(f"{few:,} of {shown.height:,} therapists had fewer than {min_clients} clients with ratings in this "
-               "period and are shown as too few to compare." + (" A longer period (e.g. Last 12 months in the sidebar) "
-                                                         "compares more of them." if 4 * few > shown.height else ""))
+               "period and are shown as too few to compare." + (longer if 4 * few > shown.height else ""))
 show_table(therapists.comparison_table(frame, min_clients), "therapists", filters, key="therapists_table")
 if frame["dropout_estimated"].any():
     st.caption("No episodes export is loaded: dropout is estimated from sessions (no attended session for "
