@@ -28,6 +28,9 @@ from attune.overview import Headline
 REPORT_WEEKS = 4
 TREND_WEEKS = 12
 LOWEST = 5
+# The most urgent relationships the report lists. A team's list fits well within it; a whole network's (6,500 at
+# 1M sessions) ran to over a hundred printed pages. The Needs attention page and its download hold them all.
+ATTENTION_LISTED = 200
 STALE_AFTER_DAYS = 14
 PRINT_WIDTH = 690  # px: fits the printable width of A4 and Letter with 12 mm margins
 CHROMIUM = "/usr/bin/chromium"
@@ -92,12 +95,14 @@ def trend_filters(filters: Filters) -> Filters:
                    filters.visible_therapists)
 
 
-def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
-    """The attention list as of the period's end, grouped by therapist, each relationship with its reasons."""
-    listed = attention.by_therapist(attention.weekly_list(cur, filters.end, settings.load(cur), filters))
-    if listed.is_empty():
+def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = ATTENTION_LISTED) -> Section:
+    """The attention list as of the period's end: its `limit` most urgent relationships, grouped by therapist,
+    each with its reasons."""
+    flagged = attention.weekly_list(cur, filters.end, settings.load(cur), filters)
+    if flagged.is_empty():
         return Section("Relationships that need attention", "",
                        "No relationship is flagged for these filters (or all were discussed).")
+    listed = attention.by_therapist(flagged.sort("rank").head(limit))
     # Built column-wise: at a large clinic the list has thousands of rows (a row-by-row loop took 100 ms).
     groups = (listed.group_by("therapist_name", maintain_order=True)
               .agg(pl.len().alias("n"),
@@ -105,9 +110,12 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Secti
                                  _escaped(pl.col("reasons").list.join("; ")), pl.lit("</li>")).str.join("")
                    .alias("items")))
     blocks = [f"<h3>{_e(therapist)} ({n})</h3><ul>{items}</ul>" for therapist, n, items in groups.iter_rows()]
+    cut = "" if listed.height == flagged.height else (
+        f" The {listed.height:,} most urgent are listed here; the Needs attention page and its download hold them "
+        "all, or choose a team (in the sidebar, or --team) for a shorter list.")
     return Section("Relationships that need attention", "".join(blocks),
-                   f"{listed.height:,} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
-                   "urgent first. Thresholds are on the Settings page.", client_level=True)
+                   f"{flagged.height:,} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
+                   f"urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
 
 
 def gather(cur: duckdb.DuckDBPyConnection, filters: Filters) -> ReportData:

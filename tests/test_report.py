@@ -124,6 +124,22 @@ def test_attention_section_lists_the_planted_cases_by_therapist(demo_db, demo_ma
     assert noshow not in without_rows and "Client-level rows are left out for your role" in without_rows
 
 
+def test_a_long_attention_list_is_cut_to_its_most_urgent_relationships(demo_db):
+    from attune import attention, db, settings
+
+    con = db.connect(demo_db)
+    filters = Filters(date(2026, 10, 24), date(2026, 11, 20))
+    flagged = attention.weekly_list(con, filters.end, settings.load(con), filters)
+    assert flagged.height > 3
+    section = report.attention_section(con, filters, limit=3)
+    listed = [li.split("</b>")[0].removeprefix("<b>") for li in section.html.split("<li>")[1:]]
+    assert sorted(listed) == sorted(flagged.sort("rank").head(3)["client_id"].to_list())
+    assert f"{flagged.height:,} relationship(s) flagged" in section.note
+    assert "The 3 most urgent are listed here" in section.note
+    whole = report.attention_section(con, filters, limit=flagged.height)
+    assert whole.html.count("<li>") == flagged.height and "most urgent are listed" not in whole.note
+
+
 def test_cli_writes_the_report_for_a_team(demo_db, tmp_path, capsys):
     out = tmp_path / "meeting.html"
     assert cli.main(["report", "--db", str(demo_db), "--as-of", "2026-11-20", "--team", "haddad team",
