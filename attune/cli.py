@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from attune import access, attention, backup, batches, db, demo, ingest, integrity, profiles, ruptures, settings
+from attune import access, attention, backup, batches, db, demo, ingest, integrity, profiles, settings
 from attune.reader import peek_headers
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -303,6 +303,8 @@ def _flags(args) -> int:
     active = attention.relationships(con, as_of, values).height
     if args.json:
         records = attention.to_records(listed, attention.flags(con, as_of, values))
+        from attune import ruptures  # here, not above: it brings Plotly (0.1 s) into every other command's start-up
+
         broken = ruptures.recent_records(con, as_of, values)
         for record in records:
             record["ruptures"] = broken.get((record["client_id"], record["therapist_id"]), [])
