@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 
 MAX_FIELD = 50 * 1024 * 1024
-CHUNK_BYTES = 32 * 1024 * 1024
+# Read and scanned a block at a time. Small enough for numpy's passes over a block to stay in the CPU's caches:
+# 4 MB blocks walk a 1M-session file in 0.15 s and 63 MB, 32 MB blocks took 0.30 s and 210 MB (10M sessions:
+# 1.4 against 2.4 s). The walk shares the two cores with DuckDB's read of the same file.
+CHUNK_BYTES = 4 * 1024 * 1024
 QUOTE, NEWLINE, CR = ord('"'), ord("\n"), ord("\r")
 
 
