@@ -100,11 +100,19 @@ def text_values(draw, alphabet: str | None) -> str:
     return value or "x"
 
 
+def _required(draw, text) -> str:
+    """A value for a required column of a valid row: any text but a missing-value marker ("NA", "-"...), which
+    the importer reads as an empty cell, by design."""
+    value = draw(text)
+    return value if _expected_text(value) is not None else f"{value}x"
+
+
 def _valid_row(draw, kind: str, number: int, text) -> dict[str, str]:
     if kind == "sessions":
         when = datetime(2025, 1, 1) + timedelta(minutes=draw(st.integers(0, 600 * 24 * 60)))
         return {
-            "session_id": f"s{number}-{draw(text)}", "client_id": draw(text), "therapist_id": draw(text),
+            "session_id": f"s{number}-{draw(text)}", "client_id": _required(draw, text),
+            "therapist_id": _required(draw, text),
             "scheduled_at": when.strftime(draw(st.sampled_from(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]))),
             "status": draw(st.sampled_from(STATUS_WORDS)), "session_number": str(draw(st.integers(1, 500))),
             "site": draw(text), "service": draw(text),
