@@ -290,7 +290,8 @@ def client_reviews(cur: duckdb.DuckDBPyConnection, client_id: str,
 
 
 def sessions_view(sessions: pl.DataFrame) -> pl.DataFrame:
-    """A client's sessions and ratings (client_sessions) as the page lists them, with readable headers."""
+    """A client's sessions and ratings (client_sessions) as the page lists them, with readable headers; without
+    a Comment column when the viewer's role does not see comments (the page drops `comment` before)."""
     return sessions.select(
         pl.col("occurred_at").alias("When"),
         therapist_label().alias("Therapist"),
@@ -298,7 +299,7 @@ def sessions_view(sessions: pl.DataFrame) -> pl.DataFrame:
         pl.col("srs_total").alias("SRS"), pl.col("srs_relationship").alias("SRS relationship"),
         pl.col("srs_goals").alias("SRS goals and topics"), pl.col("srs_approach").alias("SRS approach or method"),
         pl.col("srs_overall").alias("SRS overall"), pl.col("ors_total").alias("ORS"),
-        pl.col("comment").alias("Comment"),
+        *([pl.col("comment").alias("Comment")] if "comment" in sessions.columns else []),
     )
 
 

@@ -243,6 +243,9 @@ def test_discussed_leaves_the_list_until_new_data(clinic, write_csv):
     log = attention.client_reviews(clinic, "C_LOW")
     assert log.select("therapist_id", "reviewed_by", "note", "flags").row(0) == (
         "T1", "Sam", "Talk about pace", "Latest SRS 35.5 on 2026-03-24, below 36.")
+    sessions = attention.client_sessions(clinic, "C_LOW", AS_OF)
+    assert attention.sessions_view(sessions).columns[-1] == "Comment"
+    assert "Comment" not in attention.sessions_view(sessions.drop("comment")).columns  # a role without comments
     shown_log = attention.reviews_view(log)
     assert shown_log.columns == ["Discussed", "Therapist", "By", "Note", "Follow up on", "Flags at the time"]
     assert shown_log.select("Therapist", "By", "Note").row(0) == (
