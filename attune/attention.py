@@ -308,8 +308,7 @@ def switches_view(switches: pl.DataFrame) -> pl.DataFrame:
     return switches.select(
         pl.col("requested_at").alias("Requested"), pl.col("request_id").alias("Request"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
-        pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))
-        .otherwise(therapist_label("to_name", "to_therapist_id")).alias("To"),
+        therapist_label("to_name", "to_therapist_id", missing="—").alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),
     )

@@ -132,8 +132,7 @@ def flows(frame: pl.DataFrame, limit: int = FLOW_LIMIT) -> pl.DataFrame:
     """
     rows = made(frame).with_columns(
         source=therapist_label("from_name", "from_therapist_id"),
-        target=pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit(NOT_ASSIGNED))
-        .otherwise(therapist_label("to_name", "to_therapist_id")),
+        target=therapist_label("to_name", "to_therapist_id", missing=NOT_ASSIGNED),
     )
     counted = rows.group_by("source", "target").agg(requests=pl.len().cast(pl.Int64))
     return counted.with_columns(source=_top_or_other(counted, "source", limit),
@@ -207,8 +206,7 @@ def requests_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.col("client_id").alias("Client"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
-        pl.when(pl.col("to_therapist_id").is_null()).then(pl.lit("—"))
-        .otherwise(therapist_label("to_name", "to_therapist_id")).alias("To"),
+        therapist_label("to_name", "to_therapist_id", missing="—").alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("category").alias("Category"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),

@@ -64,10 +64,13 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
-def therapist_label(name: str = "therapist_name", therapist_id: str = "therapist_id") -> pl.Expr:
+def therapist_label(name: str = "therapist_name", therapist_id: str = "therapist_id",
+                    missing: str | None = None) -> pl.Expr:
     """A therapist as every table and chart shows one: "Ann Lee (T01)". A network has therapists who share a
-    name, so the id is always written too. Null when the id is."""
-    return pl.format("{} ({})", name, therapist_id)
+    name, so the id is always written too. Where the id is null: `missing`, or null when none is given (a
+    request to change therapist names no new one until it is assigned)."""
+    label = pl.format("{} ({})", name, therapist_id)
+    return label if missing is None else pl.when(pl.col(therapist_id).is_null()).then(pl.lit(missing)).otherwise(label)
 
 
 def one_decimal(expr: pl.Expr, signed: bool = False) -> pl.Expr:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from attune.formatting import card_rate, rate, short_count
+import polars as pl
+
+from attune.formatting import card_rate, rate, short_count, therapist_label
 
 
 def test_rate_names_the_denominator_in_full():
@@ -21,3 +23,11 @@ def test_card_rate_shortens_only_millions_so_the_card_shows_it_whole():
 def test_short_count_keeps_three_figures():
     assert [short_count(n) for n in (1_000_000, 1_551_234, 12_449_000, 155_300_000)] == [
         "1.00M", "1.55M", "12.4M", "155M"]
+
+
+def test_a_therapist_reads_name_and_id_and_a_missing_one_reads_as_asked():
+    frame = pl.DataFrame({"to_name": ["Ann Lee", None], "to_therapist_id": ["T01", None]})
+    assert frame.select(therapist_label("to_name", "to_therapist_id"))[:, 0].to_list() == [
+        "Ann Lee (T01)", None]
+    assert frame.select(therapist_label("to_name", "to_therapist_id", missing="—"))[:, 0].to_list() == [
+        "Ann Lee (T01)", "—"]
