@@ -22,19 +22,21 @@ def history_table(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     frame = list_batches(cur)
     labels = {kind: spec.label for kind, spec in SPECS.items()}
     return frame.select(
-        pl.col("batch_id").alias("batch"),
-        pl.col("kind").replace_strict(labels, default=pl.col("kind")).alias("kind"),
-        pl.col("file_name").alias("file"),
-        pl.col("imported_at").dt.strftime("%Y-%m-%d %H:%M").alias("imported"),
-        pl.col("imported_by").alias("by"),
-        pl.col("rows_read").alias("read"),
-        pl.col("inserted").alias("new"),
-        "updated", "unchanged", "rejected",
+        pl.col("batch_id").alias("Batch"),
+        pl.col("kind").replace_strict(labels, default=pl.col("kind")).alias("Kind"),
+        pl.col("file_name").alias("File"),
+        pl.col("imported_at").dt.strftime("%Y-%m-%d %H:%M").alias("Imported"),
+        pl.col("imported_by").alias("By"),
+        pl.col("rows_read").alias("Rows read"),
+        pl.col("inserted").alias("New"),
+        pl.col("updated").alias("Updated"),
+        pl.col("unchanged").alias("Unchanged"),
+        pl.col("rejected").alias("Rejected"),
         pl.when(pl.col("undone_at").is_null()).then(pl.lit("active"))
         .otherwise(pl.lit("undone ") + pl.col("undone_at").dt.strftime("%Y-%m-%d %H:%M") + pl.lit(" by ")
-                   + pl.col("undone_by").fill_null("?")).alias("status"),
-        pl.col("file_hash").str.slice(0, 12).alias("file hash"),
-        "notes",
+                   + pl.col("undone_by").fill_null("?")).alias("Status"),
+        pl.col("file_hash").str.slice(0, 12).alias("File hash"),
+        pl.col("notes").alias("Notes"),
     )
 
 

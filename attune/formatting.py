@@ -8,13 +8,15 @@ from datetime import date, datetime
 
 import polars as pl
 
+# How a figure that is not there is written, in text and in every table cell.
+MISSING = "—"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
 def rate(numerator: int | None, denominator: int | None, written: str | None = None) -> str:
     """'18.2% of 1,204' (the denominator as `written` when given); an em dash when there is nothing to divide by."""
     if not denominator:
-        return "—"
+        return MISSING
     return f"{100 * (numerator or 0) / denominator:.1f}% of {written or f'{denominator:,}'}"
 
 
@@ -33,20 +35,20 @@ def short_count(value: int) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return MISSING if value is None else f"{100 * value:.1f}%"
 
 
 def score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    return MISSING if value is None else f"{value:.1f}"
 
 
 def count(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+    return MISSING if value is None else f"{value:,}"
 
 
 def day(value: date | datetime | None) -> str:
     if value is None:
-        return "—"
+        return MISSING
     return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
 
 
@@ -85,7 +87,7 @@ def one_decimal(expr: pl.Expr, signed: bool = False) -> pl.Expr:
     text = rounded.cast(pl.Utf8)
     if signed:
         text = pl.when(rounded < 0).then(text).otherwise(pl.lit("+") + text)
-    return text.fill_null("—")
+    return text.fill_null(MISSING)
 
 
 def each(values: pl.Series, fn: Callable[[object], object], skip_nulls: bool = True) -> pl.Series:
@@ -113,11 +115,11 @@ def _grouped(expr: pl.Expr) -> pl.Expr:
 def rate_text(numerator: str, denominator: str) -> pl.Expr:
     """`rate` as an expression: '18.2% of 1,204'; an em dash when there is nothing to divide by."""
     num, den = pl.col(numerator).fill_null(0), pl.col(denominator)
-    return (pl.when(den.is_null() | (den == 0)).then(pl.lit("—"))
+    return (pl.when(den.is_null() | (den == 0)).then(pl.lit(MISSING))
             .otherwise(pl.format("{}% of {}", one_decimal(100 * num / den), _grouped(den))))
 
 
 def percent_interval(low: str, high: str) -> pl.Expr:
     """A 95% interval of a rate: '12.5–20.1%'; an em dash when there is none."""
-    return (pl.when(pl.col(low).is_null()).then(pl.lit("—"))
+    return (pl.when(pl.col(low).is_null()).then(pl.lit(MISSING))
             .otherwise(pl.format("{}–{}%", one_decimal(100 * pl.col(low)), one_decimal(100 * pl.col(high)))))

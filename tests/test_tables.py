@@ -6,6 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from attune.formatting import MISSING
 from attune.ui.tables import ROWS_SHOWN
 
 
@@ -73,3 +74,21 @@ def test_whole_numbers_get_thousands_separators_unless_the_page_formats_them(emp
     assert columns["sessions"]["type_config"]["format"] == "localized"
     assert columns["rank"]["type_config"]["format"] == "%d"
     assert "therapist" not in columns and "srs" not in columns
+
+
+def _a_table_with_empty_cells() -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from attune.ui.tables import show_table
+
+    show_table(pl.DataFrame({"client": ["C01", None], "last_rating": [dt.date(2026, 1, 5), None]}), "gaps", None,
+               key="gaps", aggregate=False)
+
+
+def test_an_empty_cell_shows_a_dash_not_the_word_none(empty_db):
+    at = AppTest.from_function(_a_table_with_empty_cells, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].proto.placeholder == MISSING == "—"

@@ -249,16 +249,16 @@ def history() -> None:
         st.info("No imports yet. Upload your clinic's exports above.")
         return
     show_table(frame, "import-history", None, key="data_history", aggregate=False,
-               column_config={"batch": PLAIN_NUMBER})
+               column_config={"Batch": PLAIN_NUMBER})
     pending = st.session_state.get("data_confirm_undo")
-    active = frame.filter(frame["status"] == "active").head(20)
+    active = frame.filter(frame["Status"] == "active").head(20)
     st.markdown("**Undo an import** — removes the rows it added and puts back the rows it changed.")
     for row in active.iter_rows(named=True):
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f"Batch {row['batch']}: {row['file']} ({row['kind']}), {row['imported']} by {row['by']} — "
-                      f"{row['new']:,} new, {row['updated']:,} updated")
-        if right.button("Undo", key=f"data_undo_{row['batch']}", icon=":material/undo:"):
-            st.session_state["data_confirm_undo"] = pending = row["batch"]
+        left.markdown(f"Batch {row['Batch']}: {row['File']} ({row['Kind']}), {row['Imported']} by {row['By']} — "
+                      f"{row['New']:,} new, {row['Updated']:,} updated")
+        if right.button("Undo", key=f"data_undo_{row['Batch']}", icon=":material/undo:"):
+            st.session_state["data_confirm_undo"] = pending = row["Batch"]
     if pending is not None:
         _confirm_undo(int(pending))
 

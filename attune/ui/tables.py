@@ -7,6 +7,7 @@ import streamlit as st
 
 from attune import access, exports, suppression
 from attune.filters import Filters
+from attune.formatting import MISSING
 from attune.ui.cache import cursor, load
 
 ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allowed to see client-level rows."
@@ -33,10 +34,13 @@ def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str
         are shown whole unless told otherwise. Every row shown is sent to the browser on every rerun: 65,000
         rows are 19 MB.
     The files are built only when a button is clicked; each download is written to the audit trail.
+    An empty cell shows MISSING, as the pages write a figure they do not have (the grid's default is "None",
+    which reads as a value: "Last rating: None").
     """
     limit = max_rows if max_rows is not None else (None if aggregate else ROWS_SHOWN)
     shown = frame if limit is None else frame.head(limit)
     dataframe_kwargs["column_config"] = with_separators(shown, dataframe_kwargs.get("column_config"))
+    dataframe_kwargs.setdefault("placeholder", MISSING)
     # As Arrow: a polars frame would go through pandas first (a third of a table's cost on every rerun).
     st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
     viewer = st.session_state.get("viewer")
