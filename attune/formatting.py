@@ -46,6 +46,11 @@ def count(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
 
 
+def counted(value: int, noun: str, plural: str | None = None) -> str:
+    """'1 client', '1,245 clients': a count with its noun in the right number (never 'client(s)')."""
+    return f"{value:,} {noun if value == 1 else plural or noun + 's'}"
+
+
 def day(value: date | datetime | None) -> str:
     if value is None:
         return MISSING

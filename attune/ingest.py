@@ -36,6 +36,7 @@ from attune.contract import (
     normalise_word,
 )
 from attune.exports import safe_frame
+from attune.formatting import counted
 from attune.profiles import Profile, ProfileError
 from attune.reader import FileInfo, UnreadableFileError, inspect_file, line_offset, stage, staged_column
 
@@ -246,7 +247,7 @@ def import_file(
             return report
         identifiers = direct_identifier_headers(info.headers, {t for t in mapping.values() if isinstance(t, int)})
         if identifiers:
-            report.notes.append(f"Left out {len(identifiers)} column(s) that identify people directly ("
+            report.notes.append(f"Left out {counted(len(identifiers), 'column')} that identify people directly ("
                                 f"{', '.join(identifiers)}): Attune keeps pseudonymous ids only, never names, "
                                 "contact details or birth dates.")
         for column in spec.columns:
@@ -321,7 +322,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
     report.rows_read = cur.execute("SELECT count(*) FROM typed").fetchall()[0][0]
     empty = len(scan.lines) - report.rows_read
     if empty:
-        report.notes.append(f"{empty:,} empty {info.unit}{'s' if empty != 1 else ''} (no values at all) skipped.")
+        report.notes.append(f"{counted(empty, 'empty ' + info.unit)} (no values at all) skipped.")
     if report.rows_read == 0:
         report.status = "unreadable"
         report.problems = [Problem(None, None, None, f"{name} has a header but no rows of data.")]
@@ -330,8 +331,9 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
     progress(0.55, "Looking for repeated ids")
     repeats = _reject_duplicates(cur, spec, info.unit)
     if repeats:
-        report.notes.append(f"{repeats:,} {info.unit}{'s' if repeats != 1 else ''} repeat an earlier "
-                            f"{info.unit} exactly and were counted once.")
+        one = repeats == 1
+        report.notes.append(f"{counted(repeats, info.unit)} {'repeats' if one else 'repeat'} an earlier "
+                            f"{info.unit} exactly and {'was' if one else 'were'} counted once.")
     bad, count = cur.execute("SELECT count(*), coalesce(sum(len(problems)), 0) FROM typed "
                              "WHERE len(problems) > 0").fetchall()[0]
     report.rejected, report.problem_count = bad, int(count)

@@ -22,7 +22,7 @@ import polars as pl
 from attune import attention, charts, db, glossary, metrics, overview, rate_charts, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import day, each, one_decimal, rate
+from attune.formatting import counted, day, each, one_decimal, rate
 from attune.overview import Headline
 
 REPORT_WEEKS = 4
@@ -114,8 +114,8 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: i
         f" The {listed.height:,} most urgent are listed here; the Needs attention page and its download hold them "
         "all, or choose a team (in the sidebar, or --team) for a shorter list.")
     return Section("Relationships that need attention", "".join(blocks),
-                   f"{flagged.height:,} relationship(s) flagged as of {day(filters.end)}, grouped by therapist, most "
-                   f"urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
+                   f"{counted(flagged.height, 'relationship')} flagged as of {day(filters.end)}, grouped by "
+                   f"therapist, most urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
 
 
 def gather(cur: duckdb.DuckDBPyConnection, filters: Filters) -> ReportData:
@@ -291,7 +291,7 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
                           "mean SRS.", keep=True))
     if data.switches.height and not client_rows:
         result.append(Section("Open requests to change therapist", "",
-                              f"{data.switches.height:,} request(s) to change therapist open at the end of the "
+                              f"{counted(data.switches.height, 'request')} to change therapist open at the end of the "
                               "period; client-level rows are left out for your role."))
     elif data.switches.height:
         table = switches_table(data)

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from attune import db
+from attune.formatting import counted
 
 MIN_COUNT = 10  # the default threshold; a `privacy_min_count` row in the settings table overrides it
 SETTING_KEY = "privacy_min_count"
@@ -81,7 +82,7 @@ class Suppressed:
         if not self.primary:
             return f"no count below {self.threshold}, nothing suppressed"
         return (f"counts below {self.threshold}, and cells that would reveal them by subtraction, read "
-                f"'{MARK}' ({self.cells_hidden} cell(s))")
+                f"'{MARK}' ({counted(self.cells_hidden, 'cell')})")
 
 
 def min_count(cur: duckdb.DuckDBPyConnection) -> int:

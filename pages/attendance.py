@@ -4,7 +4,7 @@ import streamlit as st
 
 from attune import attendance, rate_charts
 from attune.charts import BLUE, ORANGE, PURPLE
-from attune.formatting import card_rate, period, rate
+from attune.formatting import card_rate, counted, period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
@@ -101,9 +101,9 @@ cancelled = attendance.repeated_clinician_cancels(pairs)
 if cancelled.is_empty():
     st.caption("No client had two or more sessions cancelled by the clinician in this period.")
 elif not client_rows:
-    st.markdown(f"**{cancelled.height:,} client(s)** had two or more sessions cancelled by the clinician.")
+    st.markdown(f"**{counted(cancelled.height, 'client')}** had two or more sessions cancelled by the clinician.")
 else:
-    st.markdown(f"**{cancelled.height:,} client(s)** had two or more sessions cancelled by the clinician:")
+    st.markdown(f"**{counted(cancelled.height, 'client')}** had two or more sessions cancelled by the clinician:")
     show_table(cancelled, "clinician cancellations by client", filters, key="attendance_clinician", aggregate=False)
 
 st.subheader("Clients with repeated no-shows")
@@ -112,9 +112,9 @@ repeated = attendance.repeated_no_shows(pairs, least)
 if repeated.is_empty():
     st.caption(f"No client missed {least} or more appointments with the same therapist in this period.")
 elif not client_rows:
-    st.markdown(f"**{repeated.height:,} client(s)** missed {least} or more appointments with the same therapist. "
-                "Your role does not include client-level lists.")
+    st.markdown(f"**{counted(repeated.height, 'client')}** missed {least} or more appointments with the same "
+                "therapist. Your role does not include client-level lists.")
 else:
-    st.markdown(f"**{repeated.height:,} client(s)** missed {least} or more appointments with the same therapist "
+    st.markdown(f"**{counted(repeated.height, 'client')}** missed {least} or more appointments with the same therapist "
                 "(listed per client and therapist; those still missing since their last attended session first).")
     show_table(repeated, "repeated no-shows", filters, key="attendance_repeated", aggregate=False)

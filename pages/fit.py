@@ -3,7 +3,7 @@
 import streamlit as st
 
 from attune import fit, overview, rate_charts
-from attune.formatting import period
+from attune.formatting import counted, period
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
 from attune.ui.tables import show_table
@@ -69,8 +69,8 @@ if made.height:
     if not summary["completed"]:
         st.caption("No switch made in this period has been completed yet.")
     else:
-        st.markdown(fit.change_text(summary) + f" Of {summary['started']} client(s) who have seen the new therapist, "
-                    f"**{summary['stayed']}** stayed (still attending, or ended without dropping out).")
+        st.markdown(fit.change_text(summary) + f" Of {counted(summary['started'], 'client')} who have seen the new "
+                    f"therapist, **{summary['stayed']}** stayed (still attending, or ended without dropping out).")
         st.plotly_chart(figure(rate_charts.outcome_bars, fit.outcome_counts(requests), fit.OUTCOMES), width="stretch",
                         theme=None, key="fit_outcome_chart")
         if client_rows:

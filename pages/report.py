@@ -8,7 +8,7 @@ import streamlit as st
 from attune import charts, glossary, report
 from attune.exports import export_name
 from attune.filters import SRS_CUTOFF
-from attune.formatting import period
+from attune.formatting import counted, period
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
@@ -66,8 +66,8 @@ st.subheader("Open requests to change therapist")
 if data.switches.is_empty():
     st.caption("No request to change therapist is open at the end of the period.")
 elif not client_rows:
-    st.caption(f"{data.switches.height:,} request(s) open at the end of the period; client-level rows are not shown "
-               "for your role.")
+    st.caption(f"{counted(data.switches.height, 'request')} open at the end of the period; client-level rows are not "
+               "shown for your role.")
 else:
     st.caption("Asking for a different therapist is often healthy self-advocacy about fit.")
     show_table(report.switches_table(data), "open switch requests", filters, key="report_switches", aggregate=False)

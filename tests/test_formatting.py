@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from attune.formatting import card_rate, rate, short_count, therapist_label
+from attune.formatting import card_rate, counted, rate, short_count, therapist_label
 
 
 def test_rate_names_the_denominator_in_full():
@@ -31,3 +31,11 @@ def test_a_therapist_reads_name_and_id_and_a_missing_one_reads_as_asked():
         "Ann Lee (T01)", None]
     assert frame.select(therapist_label("to_name", "to_therapist_id", missing="—"))[:, 0].to_list() == [
         "Ann Lee (T01)", "—"]
+
+
+def test_a_count_takes_its_noun_in_the_right_number():
+    assert counted(1, "client") == "1 client"
+    assert counted(0, "client") == "0 clients"
+    assert counted(1245, "relationship") == "1,245 relationships"
+    assert counted(2, "empty line") == "2 empty lines"
+    assert counted(3, "analysis", "analyses") == "3 analyses"

@@ -134,7 +134,7 @@ def test_a_long_attention_list_is_cut_to_its_most_urgent_relationships(demo_db):
     section = report.attention_section(con, filters, limit=3)
     listed = [li.split("</b>")[0].removeprefix("<b>") for li in section.html.split("<li>")[1:]]
     assert sorted(listed) == sorted(flagged.sort("rank").head(3)["client_id"].to_list())
-    assert f"{flagged.height:,} relationship(s) flagged" in section.note
+    assert f"{flagged.height:,} relationships flagged" in section.note
     assert "The 3 most urgent are listed here" in section.note
     whole = report.attention_section(con, filters, limit=flagged.height)
     assert whole.html.count("<li>") == flagged.height and "most urgent are listed" not in whole.note

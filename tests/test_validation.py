@@ -102,7 +102,7 @@ def test_duplicate_id_with_conflicting_values(rostered, tmp_path):
     report = rejected(rostered, write(tmp_path, "dup.csv", data))
     message = "the same session id appears on lines 2, 4 with different values"
     assert problems(report) == [(2, "session_id", "S1", message), (4, "session_id", "S1", message)]
-    assert "1 line repeat an earlier line exactly and were counted once." in report.notes
+    assert "1 line repeats an earlier line exactly and was counted once." in report.notes
     report = ingest.import_file(rostered, write(tmp_path, "dup.csv", data), keep_valid=True)
     assert (report.inserted, report.rejected) == (1, 2)
     assert rostered.execute("SELECT session_id, source_line FROM sessions WHERE session_id <> 'S0'").fetchall() == [
