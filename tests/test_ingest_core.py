@@ -207,3 +207,31 @@ def test_imports_and_undos_are_audited_in_their_own_transaction(con, write_csv):
     rejected = ingest.import_file(con, write_csv("bad.csv", SESSIONS + "S9,C1,T1,soon,attended,1,North,Adult\n"))
     assert rejected.status == "rejected"
     assert con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == 2  # nothing written, nothing logged
+
+
+def _progress_of(con, path) -> tuple[ingest.ImportReport, list[tuple[float, str]]]:
+    steps: list[tuple[float, str]] = []
+    report = ingest.import_file(con, path, progress=lambda fraction, message: steps.append((fraction, message)))
+    return report, steps
+
+
+def test_progress_moves_forward_and_names_each_step_of_an_import(con, write_csv):
+    report, steps = _progress_of(con, write_csv("sessions.csv", SESSIONS))
+    fractions, messages = [f for f, _ in steps], [m for _, m in steps]
+    assert report.status == "imported"
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert messages[:2] == ["Opening sessions.csv", "Reading sessions.csv"]
+    assert messages.index("Comparing with the database") < messages.index("Updating the summary tables") \
+        < messages.index("Updating the attention list")
+    assert messages[-1] == report.summary
+
+
+def test_a_rejected_or_unchanged_file_does_not_claim_to_update_anything(con, write_csv):
+    path = write_csv("sessions.csv", SESSIONS)
+    ingest.import_file(con, path)
+    again, steps = _progress_of(con, path)
+    bad, bad_steps = _progress_of(con, write_csv("bad.csv", SESSIONS.replace("2025-01-14 10:00", "someday")))
+    assert (again.status, bad.status) == ("unchanged", "rejected")
+    for taken in (steps, bad_steps):
+        messages = [m for _, m in taken]
+        assert "Updating the summary tables" not in messages and "Updating the attention list" not in messages
