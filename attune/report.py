@@ -22,7 +22,7 @@ import polars as pl
 from attune import attention, charts, db, glossary, metrics, overview, rate_charts, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import counted, day, each, one_decimal, rate
+from attune.formatting import counted, day, each, one_decimal, rate, therapist_label
 from attune.overview import Headline
 
 REPORT_WEEKS = 4
@@ -103,19 +103,27 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: i
         return Section("Relationships that need attention", "",
                        "No relationship is flagged for these filters (or all were discussed).")
     listed = attention.by_therapist(flagged.sort("rank").head(limit))
-    # Built column-wise: at a large clinic the list has thousands of rows (a row-by-row loop took 100 ms).
-    groups = (listed.group_by("therapist_name", maintain_order=True)
+    cut = "" if listed.height == flagged.height else (
+        f" The {listed.height:,} most urgent are listed here; the Needs attention page and its download hold them "
+        "all, or choose a team (in the sidebar, or --team) for a shorter list.")
+    return Section("Relationships that need attention", attention_html(listed),
+                   f"{counted(flagged.height, 'relationship')} flagged as of {day(filters.end)}, grouped by "
+                   f"therapist, most urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
+
+
+def attention_html(listed: pl.DataFrame) -> str:
+    """The listed relationships (in attention.by_therapist's order) as a heading per therapist, "Ann Lee (T01): 3",
+    over a list of their clients with the reasons.
+
+    Grouped by id: a network has therapists who share a name, and grouping by name merged their lists. Built
+    column-wise: at a large clinic the list has thousands of rows (a row-by-row loop took 100 ms)."""
+    groups = (listed.with_columns(therapist_label().alias("therapist"))
+              .group_by("therapist_id", "therapist", maintain_order=True)
               .agg(pl.len().alias("n"),
                    pl.concat_str(pl.lit("<li><b>"), _escaped(pl.col("client_id").cast(pl.Utf8)), pl.lit("</b>: "),
                                  _escaped(pl.col("reasons").list.join("; ")), pl.lit("</li>")).str.join("")
                    .alias("items")))
-    blocks = [f"<h3>{_e(therapist)} ({n})</h3><ul>{items}</ul>" for therapist, n, items in groups.iter_rows()]
-    cut = "" if listed.height == flagged.height else (
-        f" The {listed.height:,} most urgent are listed here; the Needs attention page and its download hold them "
-        "all, or choose a team (in the sidebar, or --team) for a shorter list.")
-    return Section("Relationships that need attention", "".join(blocks),
-                   f"{counted(flagged.height, 'relationship')} flagged as of {day(filters.end)}, grouped by "
-                   f"therapist, most urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
+    return "".join(f"<h3>{_e(therapist)}: {n}</h3><ul>{items}</ul>" for _id, therapist, n, items in groups.iter_rows())
 
 
 def gather(cur: duckdb.DuckDBPyConnection, filters: Filters) -> ReportData:
@@ -228,7 +236,7 @@ def lowest_therapists(data: ReportData) -> pl.DataFrame:
     lowest = data.therapists.sort("mean_srs").head(LOWEST)
     below = [rate(n, d) for n, d in zip(lowest["below_cutoff"].to_list(), lowest["rated"].to_list(), strict=True)]
     return lowest.select(
-        pl.col("therapist_name").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("supervisor").fill_null("—").alias("Team"),
         one_decimal(pl.col("mean_srs")).alias("Mean SRS"),
         pl.when(pl.col("low").is_null()).then(pl.lit("—"))
@@ -242,11 +250,11 @@ def lowest_therapists(data: ReportData) -> pl.DataFrame:
 
 def switches_table(data: ReportData) -> pl.DataFrame:
     return data.switches.select(
-        pl.col("from_therapist").alias("Therapist"),
+        therapist_label("from_therapist", "from_therapist_id").alias("Therapist"),
         pl.col("client_id").alias("Client"),
         each(data.switches["requested_at"], day).alias("Requested"),
         pl.col("days_open").alias("Days open"),
-        pl.col("to_therapist").fill_null("not chosen yet").alias("Preferred therapist"),
+        therapist_label("to_therapist", "to_therapist_id", missing="not chosen yet").alias("Preferred therapist"),
         pl.col("reason").fill_null("no reason recorded").alias("Reason the client gave"),
     )
 

@@ -287,7 +287,7 @@ def labels(keys: pl.Expr) -> pl.Expr:
 
 def words_view(frame: pl.DataFrame) -> pl.DataFrame:
     """A client's words as the drill-down shows them, beside the scores."""
-    return frame.select(pl.col("said_on").alias("Date"), pl.col("therapist_name").alias("Therapist"),
+    return frame.select(pl.col("said_on").alias("Date"), therapist_label().alias("Therapist"),
                         pl.col("srs_total").alias("SRS"), pl.col("source").alias("Said in"),
                         pl.col("text").alias("In the client's words"), labels(pl.col("themes")).alias("Themes"))
 

@@ -19,7 +19,16 @@ import polars as pl
 
 from attune import db, glossary, metrics
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import count, day, one_decimal, percent_interval, rate, rate_text, score
+from attune.formatting import (
+    count,
+    day,
+    one_decimal,
+    percent_interval,
+    rate,
+    rate_text,
+    score,
+    therapist_label,
+)
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Outcome benchmarking standards compare a therapist only with at least 15 clients with ratings.
@@ -282,7 +291,7 @@ def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.Data
     shown = outcomes.filter(pl.col("selected"))
     hide = ~pl.col("compared")
     return shown.select(
-        pl.col("therapist_name").alias("Therapist"),
+        therapist_label().alias("Therapist"),
         pl.col("clients").alias("Clients rated twice or more"),
         pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
             _rate("improved", "clients")).alias("Reliably improved"),

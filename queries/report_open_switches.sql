@@ -1,10 +1,10 @@
 -- Requests to change therapist still open at the end of the period, for therapists in the filter's scope.
 -- Parameters: $end_date, $therapist_ids, $supervisors, $sites, $visible.
--- Returns: request_id, client_id, from_therapist_id, from_therapist, to_therapist, requested_at DATE,
+-- Returns: request_id, client_id, from_therapist_id, from_therapist, to_therapist_id, to_therapist, requested_at DATE,
 --          days_open INTEGER, reason.
 SELECT w.request_id, w.client_id, w.from_therapist_id,
        coalesce(f.name, w.from_therapist_id) AS from_therapist,
-       coalesce(t.name, w.to_therapist_id) AS to_therapist,
+       w.to_therapist_id, coalesce(t.name, w.to_therapist_id) AS to_therapist,
        w.requested_at, ($end_date::DATE - w.requested_at)::INTEGER AS days_open, w.reason
 FROM switch_requests w
 LEFT JOIN therapists f ON f.therapist_id = w.from_therapist_id

@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import polars as pl
@@ -66,6 +67,11 @@ def test_open_switch_requests_at_the_end_of_the_period(small_clinic):
     assert frame["days_open"].to_list() == [20]
     scoped = Filters(PERIOD.start, PERIOD.end, supervisors=("Red team",))
     assert report.open_switches(small_clinic, scoped).is_empty()
+    shown = report.switches_table(SimpleNamespace(switches=frame))
+    assert shown.select("Therapist", "Preferred therapist").row(0) == ("Ann (T1)", "not chosen yet")
+    with_choice = report.switches_table(SimpleNamespace(switches=frame.with_columns(
+        to_therapist_id=pl.lit("T2"), to_therapist=pl.lit("Bo"))))
+    assert with_choice["Preferred therapist"][0] == "Bo (T2)"
 
 
 def test_report_html_is_self_contained_printable_and_escaped(small_clinic):
@@ -267,3 +273,12 @@ def test_glossary_page_lists_definitions_and_sources(demo_db):
 def test_every_query_used_here_has_a_header(con):
     for name in ("report_therapist_srs", "report_open_switches", "table_exists"):
         assert db.query_sql(name).startswith("--") and "Returns" in db.query_sql(name)
+
+
+def test_therapists_who_share_a_name_keep_their_own_lists_in_the_report():
+    listed = pl.DataFrame({"therapist_id": ["T1", "T1", "T3"], "therapist_name": ["Ann Lee"] * 3,
+                           "client_id": ["A", "B", "C"], "reasons": [["Low SRS"], ["Missed"], ["Rupture <1>"]]})
+    html = report.attention_html(listed)
+    assert html.count("<h3>") == 2
+    assert "<h3>Ann Lee (T1): 2</h3><ul><li><b>A</b>: Low SRS</li><li><b>B</b>: Missed</li></ul>" in html
+    assert "<h3>Ann Lee (T3): 1</h3><ul><li><b>C</b>: Rupture &lt;1&gt;</li></ul>" in html

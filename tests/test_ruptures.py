@@ -293,7 +293,7 @@ def test_comments_grouped_by_therapist_and_over_time(clinic):
 
 def test_client_words_beside_the_scores(clinic):
     words = themes.words_view(themes.client_words(clinic, "R_UNREPAIRED", AS_OF))
-    assert words.rows() == [(date(2026, 3, 17), "Ada Byrne", 32.0, "feedback", "I didn't feel listened to today",
+    assert words.rows() == [(date(2026, 3, 17), "Ada Byrne (T1)", 32.0, "feedback", "I didn't feel listened to today",
                              "Not feeling heard")]
     switch = themes.words_view(themes.client_words(clinic, "R_LATE", AS_OF))
     assert switch.select("Said in", "SRS", "Themes").rows() == [

@@ -147,6 +147,8 @@ def test_ors_outcomes_reliable_improvement_by_hand(small):
     # C1: first ORS 15, latest 22 -> +7, reliably improved; C2 has one ORS rating -> not counted.
     assert (ann["clients"], ann["improved"], ann["deteriorated"]) == (1, 1, 0)
     assert out["therapist_id"].to_list()[-1] == "clinic"
+    shown = therapists.ors_table(out.with_columns(selected=pl.col("therapist_id") != "clinic"), min_clients=1)
+    assert shown["Therapist"][0] == "Ann Able (T1)"  # a network has therapists who share a name: the id is written too
 
 
 def test_without_episodes_or_ors_dropout_is_estimated_and_outcomes_empty(con, write_csv):
