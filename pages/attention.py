@@ -32,11 +32,13 @@ st.caption(f"As of {day(as_of)}, the newest session. Relationships with a sessio
 if message := st.session_state.pop("attention_message", None):
     st.success(message)
 
-left, middle, right = st.columns([3, 2, 2])
+left, middle, right = st.columns([3, 2, 2], vertical_alignment="bottom")
 kinds = left.multiselect("Flag kinds", [r.kind for r in attention.RULES], format_func=attention.label,
                          key="attention_kinds", placeholder="All kinds")
 order = middle.radio("Order", ["By therapist", "By priority"], key="attention_order", horizontal=True)
-show_discussed = right.toggle("Show relationships already discussed", key="attention_show_discussed")
+show_discussed = right.toggle("Show discussed ones", key="attention_show_discussed",
+                              help="Relationships already discussed are hidden until new data comes in or their "
+                                   "follow-up date arrives; switch this on to list them too.")
 
 everything = load(*listing)
 active = load(*considered).height
