@@ -27,6 +27,11 @@ def card_rate(numerator: int | None, denominator: int | None) -> str:
     return rate(numerator, denominator, short_count(denominator) if large else None)
 
 
+def card_share(numerator: int | None, denominator: int | None) -> str:
+    """'18.9%' for a metric card whose denominator another card shows; an em dash when there is none."""
+    return percent(numerator / denominator) if denominator and numerator is not None else MISSING
+
+
 def short_count(value: int) -> str:
     """A count of a million or more in three figures: '1.55M', '12.4M', '155M'."""
     millions = value / 1_000_000

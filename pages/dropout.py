@@ -6,7 +6,7 @@ import streamlit as st
 from attune import dropout, rate_charts
 from attune.charts import BLUE, ORANGE
 from attune.filters import SRS_CUTOFF
-from attune.formatting import card_rate, period
+from attune.formatting import card_share, period
 from attune.rate_charts import RateSeries
 from attune.survival import median_time, survival_at
 from attune.ui import sidebar
@@ -36,12 +36,15 @@ else:
 if filters.services:
     st.caption("The service filter does not apply here: episodes belong to a therapist, not a service.")
 
-cards = st.columns([3, 3, 2, 2])
+cards = st.columns(4)
+# The rates' denominator is the card beside them (Episodes ended): written inside a card of four, "18.9% of
+# 191,984" was cut off at a network's scale.
 cards[0].metric("Dropout rate" + (" (estimated)" if facts["estimated"] else ""),
-                card_rate(facts["dropouts"], facts["ended"]), border=True,
-                help="Dropouts ÷ episodes ended in the period.")
-cards[1].metric("Early dropout", card_rate(facts["early_dropouts"], facts["ended"]), border=True,
-                help=f"Dropouts after {dropout.EARLY_SESSIONS} attended sessions or fewer ÷ episodes ended.")
+                card_share(facts["dropouts"], facts["ended"]), border=True,
+                help="Dropouts ÷ episodes ended in the period (the third card).")
+cards[1].metric("Early dropout", card_share(facts["early_dropouts"], facts["ended"]), border=True,
+                help=f"Dropouts after {dropout.EARLY_SESSIONS} attended sessions or fewer ÷ episodes ended in the "
+                     "period (the third card).")
 cards[2].metric("Episodes ended", f"{facts['ended']:,}", border=True,
                 help="Episodes whose end date falls in the period, whatever the reason.")
 cards[3].metric("Still in therapy", f"{facts['active']:,}", border=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from attune.formatting import card_rate, counted, rate, short_count, therapist_label
+from attune.formatting import card_rate, card_share, counted, rate, short_count, therapist_label
 
 
 def test_rate_names_the_denominator_in_full():
@@ -39,3 +39,9 @@ def test_a_count_takes_its_noun_in_the_right_number():
     assert counted(1245, "relationship") == "1,245 relationships"
     assert counted(2, "empty line") == "2 empty lines"
     assert counted(3, "analysis", "analyses") == "3 analyses"
+
+
+def test_a_card_share_is_the_percentage_alone():
+    assert card_share(36_285, 191_984) == "18.9%"
+    assert card_share(0, 12) == "0.0%"
+    assert card_share(None, 12) == card_share(3, 0) == card_share(None, None) == "—"

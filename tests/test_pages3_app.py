@@ -98,7 +98,9 @@ def test_dropout_page_matches_the_overview_and_compares_therapists(demo_db, demo
     con = db.connect(demo_db)
     headline = overview.headline_row(con.cursor(), filters.params(dropout_gap_days=dropout.DROPOUT_GAP_DAYS))
     con.close()
-    assert metrics(at)["Dropout rate"] == rate(headline["dropouts"], headline["ended_episodes"])
+    cards = metrics(at)
+    assert cards["Dropout rate"] == f"{100 * headline['dropouts'] / headline['ended_episodes']:.1f}%"
+    assert cards["Episodes ended"] == f"{headline['ended_episodes']:,}"  # the rate's denominator, beside it
     assert "episodes export" in at.caption[1].value
     chosen = demo_manifest["sliding_therapist"]
     at.multiselect(key="dropout_km_therapists").select(chosen).run()
