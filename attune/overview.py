@@ -12,6 +12,7 @@ from attune.filters import Filters
 from attune.formatting import percent, score
 
 DROPOUT_GAP_DAYS = 42
+NO_CHANGE = "no change"  # a card's change when it rounds to nothing as written
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,16 @@ class Headline:
 
     @property
     def delta_color(self) -> str:
-        return "off" if self.neutral else ("inverse" if self.lower_is_better else "normal")
+        return "off" if self.neutral or self.unchanged else ("inverse" if self.lower_is_better else "normal")
+
+    @property
+    def delta_arrow(self) -> str:
+        """No arrow for a change that rounds to nothing (a green "↑ +0.0" reads as an improvement)."""
+        return "off" if self.unchanged else "auto"
+
+    @property
+    def unchanged(self) -> bool:
+        return self.delta == NO_CHANGE
 
     @property
     def delta(self) -> str | None:
@@ -35,10 +45,14 @@ class Headline:
             return None
         diff = self.value - self.previous
         if self.kind == "rate":
-            return f"{100 * diff:+.1f} pts"
-        if self.kind == "score":
-            return f"{diff:+.1f}"
-        return f"{diff:+,.0f}"
+            written = f"{100 * diff:+.1f}"
+        elif self.kind == "score":
+            written = f"{diff:+.1f}"
+        else:
+            written = f"{diff:+,.0f}"
+        if not float(written.replace(",", "")):
+            return NO_CHANGE
+        return f"{written} pts" if self.kind == "rate" else written
 
 
 def headline_row(cur: duckdb.DuckDBPyConnection, params: dict) -> dict:

@@ -24,7 +24,7 @@ if not cards[1].value and not cards[0].value:
 columns = st.columns(4)
 for i, card in enumerate(cards):
     columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color=card.delta_color)
+                          delta_color=card.delta_color, delta_arrow=card.delta_arrow)
 
 st.subheader("Week by week")
 st.plotly_chart(figure(charts.weekly_trend, load(*weekly_rows)), width="stretch", theme=None,

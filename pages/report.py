@@ -42,7 +42,7 @@ st.subheader("Headline numbers")
 columns = st.columns(4)
 for i, card in enumerate(data.headlines):
     columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color=card.delta_color)
+                          delta_color=card.delta_color, delta_arrow=card.delta_arrow)
 
 st.subheader(data.attention.title)
 if data.attention.note:

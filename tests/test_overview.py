@@ -93,3 +93,20 @@ def test_dropout_is_estimated_and_labelled_without_episodes(demo_db):
     cards = {c.label: c for c in overview.headlines(con, default_filters(date(2026, 11, 20)))}
     card = cards["Dropout rate (estimated from sessions)"]
     assert card.value is not None and "42 days" in card.help
+
+
+@pytest.mark.parametrize(("kind", "now", "before", "delta", "arrow", "color"), [
+    ("score", 37.02, 36.98, "no change", "off", "off"),  # +0.04 rounds to nothing: no green arrow
+    ("score", 37.2, 36.9, "+0.3", "auto", "normal"),
+    ("rate", 0.1604, 0.1601, "no change", "off", "off"),
+    ("rate", 0.16, 0.17, "-1.0 pts", "auto", "normal"),
+    ("count", 1200, 1200, "no change", "off", "off"),
+    ("count", 1200, 189, "+1,011", "auto", "normal"),
+])
+def test_a_change_that_rounds_to_nothing_is_written_without_an_arrow(kind, now, before, delta, arrow, color):
+    card = overview.Headline("x", now, "", before, kind)
+    assert (card.delta, card.delta_arrow, card.delta_color) == (delta, arrow, color)
+
+
+def test_no_previous_period_means_no_change_shown():
+    assert overview.Headline("x", 0.2, "", None, "rate").delta is None
