@@ -6,6 +6,7 @@ from attune import charts, overview, ruptures, settings
 from attune.formatting import period, rate
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
+from attune.ui.cards import headline_cards
 from attune.ui.empty import stop_empty
 
 filters = sidebar.render()
@@ -21,10 +22,7 @@ if not cards[1].value and not cards[0].value:
                "No data loaded yet. Import your clinic's CSV exports (sessions, feedback, episodes, switch "
                "requests, therapist roster) on the Data page, or run `make run` to start with the demo clinic.")
 
-columns = st.columns(4)
-for i, card in enumerate(cards):
-    columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color=card.delta_color, delta_arrow=card.delta_arrow)
+headline_cards(cards)
 
 st.subheader("Week by week")
 st.plotly_chart(figure(charts.weekly_trend, load(*weekly_rows)), width="stretch", theme=None,

@@ -11,6 +11,7 @@ from attune.filters import SRS_CUTOFF
 from attune.formatting import counted, period
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
+from attune.ui.cards import headline_cards
 from attune.ui.empty import stop_empty
 from attune.ui.tables import record_export, show_table
 
@@ -39,10 +40,7 @@ st.caption("One self-contained HTML file: it opens in any browser without a netw
            "(the browser's Print, or *Save as PDF*). From the command line: `attune report --team NAME --out FILE`.")
 
 st.subheader("Headline numbers")
-columns = st.columns(4)
-for i, card in enumerate(data.headlines):
-    columns[i % 4].metric(card.label, card.display, card.delta, help=card.help, border=True,
-                          delta_color=card.delta_color, delta_arrow=card.delta_arrow)
+headline_cards(data.headlines)
 
 st.subheader(data.attention.title)
 if data.attention.note:
