@@ -11,7 +11,6 @@ ids with one aggregate, and merge against the table.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,7 +37,15 @@ from attune.contract import (
 from attune.exports import safe_frame
 from attune.formatting import counted
 from attune.profiles import Profile, ProfileError
-from attune.reader import FileInfo, UnreadableFileError, inspect_file, line_offset, stage, staged_column
+from attune.reader import (
+    FileInfo,
+    UnreadableFileError,
+    inspect_file,
+    line_offset,
+    stage,
+    staged_column,
+    work_folder,
+)
 
 __all__ = ["AmbiguousDatesError", "Constant", "ImportReport", "Mapping", "Problem", "import_file"]
 
@@ -218,7 +225,7 @@ def import_file(
         date_format = profile.date_format if date_format == "auto" else date_format
         sheet = sheet or profile.sheet
     report_progress(0.0, f"Opening {name}")
-    with tempfile.TemporaryDirectory(prefix="attune-import-") as workdir:
+    with work_folder("import") as workdir:
         try:
             info = inspect_file(path, Path(workdir), sheet=sheet)
         except UnreadableFileError as exc:

@@ -22,6 +22,7 @@ import threading
 import time as time_module
 import zipfile
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -445,6 +446,27 @@ def preview(info: FileInfo, rows: int = 10) -> pl.DataFrame:
 UPLOADS_KEPT_SECONDS = 24 * 3600
 
 
+def remove_stale(folders: Iterable[Path], older_than: float = UPLOADS_KEPT_SECONDS) -> None:
+    """Delete the folders among `folders` last changed more than `older_than` seconds ago: what a stopped
+    process left behind (an upload, or the working folder of an import that was killed, which can hold a
+    converted copy of the whole export)."""
+    now = time_module.time()
+    for folder in folders:
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # removed meanwhile by another process
+            continue
+
+
+def work_folder(purpose: str) -> tempfile.TemporaryDirectory:
+    """A private working folder (attune-PURPOSE-...) for reading one file, removed with it; those of earlier
+    runs for the same purpose that a stopped process left behind go first."""
+    prefix = f"attune-{purpose}-"
+    remove_stale(Path(tempfile.gettempdir()).glob(f"{prefix}*"))
+    return tempfile.TemporaryDirectory(prefix=prefix)
+
+
 def save_upload(name: str, data: bytes, key: str, root: Path | None = None) -> Path:
     """Write an uploaded file to a private temporary folder (once per upload) and return its path.
 
@@ -452,10 +474,7 @@ def save_upload(name: str, data: bytes, key: str, root: Path | None = None) -> P
     """
     root = root or Path(tempfile.gettempdir()) / "attune-uploads"
     root.mkdir(parents=True, exist_ok=True)
-    now = time_module.time()
-    for old in root.iterdir():
-        if old.is_dir() and now - old.stat().st_mtime > UPLOADS_KEPT_SECONDS:
-            shutil.rmtree(old, ignore_errors=True)
+    remove_stale(root.iterdir())
     folder = root / key
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(name).name

@@ -6,7 +6,6 @@ Each function reads the file itself (in a private in-memory DuckDB), never the c
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,15 @@ import polars as pl
 from attune import db, ingest, profiles
 from attune.contract import SPECS, Column, Constant, Mapping, TableSpec, ValueMap
 from attune.profiles import Profile
-from attune.reader import READ_CSV, UnreadableFileError, inspect_file, peek_headers, preview, read_csv_params
+from attune.reader import (
+    READ_CSV,
+    UnreadableFileError,
+    inspect_file,
+    peek_headers,
+    preview,
+    read_csv_params,
+    work_folder,
+)
 
 REJECT = "(reject these rows)"
 
@@ -57,7 +64,7 @@ def analyse(path: Path, name: str | None = None, sheet: str | None = None, profi
             rows: int = 8) -> FileAnalysis:
     """Read enough of a file to show it: never raises for a bad file (the message is in `error`)."""
     name = name or Path(path).name
-    with tempfile.TemporaryDirectory(prefix="attune-analyse-") as workdir:
+    with work_folder("analyse") as workdir:
         try:
             info = inspect_file(Path(path), Path(workdir), sheet=sheet)
         except UnreadableFileError as exc:
@@ -90,7 +97,7 @@ def _staged_column(path: Path, sheet: str | None, index: int, workdir: Path) -> 
 
 def source_values(path: Path, sheet: str | None, index: int, limit: int = 40) -> pl.DataFrame:
     """The most frequent values of one source column (blank cells left out): value, rows."""
-    with tempfile.TemporaryDirectory(prefix="attune-values-") as workdir:
+    with work_folder("values") as workdir:
         con = _staged_column(path, sheet, index, Path(workdir))
         try:
             return con.sql(f"""SELECT clean(c{int(index)}) AS value, count(*) AS rows FROM staged
@@ -102,7 +109,7 @@ def source_values(path: Path, sheet: str | None, index: int, limit: int = 40) ->
 
 def date_verdict(path: Path, sheet: str | None, index: int) -> tuple[str | None, str | None]:
     """How one source column writes dates: ('iso' | 'dmy' | 'mdy', None) or (None, an ambiguous example)."""
-    with tempfile.TemporaryDirectory(prefix="attune-dates-") as workdir:
+    with work_folder("dates") as workdir:
         con = _staged_column(path, sheet, index, Path(workdir))
         try:
             return ingest.date_verdict(con, f"clean(c{int(index)})")

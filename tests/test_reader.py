@@ -280,3 +280,26 @@ def test_roster_order_helper_reads_headers_cheaply(tmp_path):
     assert peek_headers(write(tmp_path, "r.csv", b"\n therapist_id ;name\n")) == ("therapist_id", "name")
     assert peek_headers(_workbook(tmp_path))[0].startswith("This workbook")
     assert peek_headers(tmp_path / "missing.csv") is None
+
+
+def test_an_import_clears_what_killed_imports_left_behind_and_nothing_else(con, write_csv, tmp_path, monkeypatch):
+    import os
+    import tempfile
+    import time
+
+    from tests.test_ingest_core import SESSIONS
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    two_days_ago = time.time() - 2 * 24 * 3600
+    left = {name: tmp_path / name for name in ("attune-import-killed", "attune-import-running",
+                                               "attune-uploads", "someone-elses")}
+    for name, folder in left.items():
+        folder.mkdir()
+        (folder / "copy.csv").write_text("a,b\n")
+        if name != "attune-import-running":
+            os.utime(folder, (two_days_ago, two_days_ago))
+    report = ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    assert report.status == "imported"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name in left) == [
+        "attune-import-running", "attune-uploads", "someone-elses"]
+    assert [p.name for p in tmp_path.glob("attune-import-*")] == ["attune-import-running"]  # its own is gone too
