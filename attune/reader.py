@@ -443,10 +443,11 @@ def preview(info: FileInfo, rows: int = 10) -> pl.DataFrame:
         schema={label: pl.Utf8 for label in labels})
 
 
-UPLOADS_KEPT_SECONDS = 24 * 3600
+# How long an upload, or a working folder left by a stopped process, is kept: no import or check runs a day.
+STALE_AFTER_SECONDS = 24 * 3600
 
 
-def remove_stale(folders: Iterable[Path], older_than: float = UPLOADS_KEPT_SECONDS) -> None:
+def remove_stale(folders: Iterable[Path], older_than: float = STALE_AFTER_SECONDS) -> None:
     """Delete the folders among `folders` last changed more than `older_than` seconds ago: what a stopped
     process left behind (an upload, or the working folder of an import that was killed, which can hold a
     converted copy of the whole export)."""
