@@ -13,15 +13,18 @@ WITH attended AS (
                          $visible) p USING (client_id, therapist_id)
     WHERE s.status = 'attended' AND s.scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),
+last_attended AS (SELECT * FROM attended WHERE rev <= $no_feedback_sessions),
 rated_days AS (
-    SELECT DISTINCT client_id, therapist_id, rated_at::DATE AS day FROM rating_facts WHERE srs_total IS NOT NULL
+    SELECT DISTINCT r.client_id, r.therapist_id, r.rated_at::DATE AS day FROM rating_facts r
+    SEMI JOIN last_attended a ON a.client_id = r.client_id AND a.therapist_id = r.therapist_id
+                             AND a.scheduled_at::DATE = r.rated_at::DATE
+    WHERE r.srs_total IS NOT NULL
 ),
 recent AS (
     SELECT a.client_id, a.therapist_id, a.scheduled_at, d.day IS NOT NULL AS rated
-    FROM attended a
+    FROM last_attended a
     LEFT JOIN rated_days d ON d.client_id = a.client_id AND d.therapist_id = a.therapist_id
                           AND d.day = a.scheduled_at::DATE
-    WHERE a.rev <= $no_feedback_sessions
 )
 SELECT client_id, therapist_id, 'no_feedback' AS flag_kind,
        printf('No SRS at the last %d attended sessions (since %s).', count(*),
