@@ -75,11 +75,12 @@ def label(kind: str) -> str:
 
 
 def rule_params(as_of: date, values: dict[str, Any], filters: Filters | None = None,
-                stored_ruptures: bool = False) -> dict[str, Any]:
+                stored_ruptures: bool = False, stored_pairs: bool = False) -> dict[str, Any]:
     """The parameters every rule (and rupture) query takes: the filter selection, the thresholds and the day,
     and whether the stored ruptures may be read for them: only when they answer this day and these thresholds
-    (attune/attention_facts.py), or while storing the list they were stored with."""
-    return {**_scope(filters), **values, "as_of": as_of, "stored": stored_ruptures}
+    (attune/attention_facts.py), or while storing the list they were stored with. The stored relationships
+    (pair_facts) are read only while storing the list, which writes them first."""
+    return {**_scope(filters), **values, "as_of": as_of, "stored": stored_ruptures, "pairs_stored": stored_pairs}
 
 
 def latest_day(cur: duckdb.DuckDBPyConnection, visible: tuple[str, ...] | None = None) -> date | None:
@@ -101,7 +102,7 @@ def _flags_in(cur: duckdb.DuckDBPyConnection, as_of: date, values: dict[str, Any
     if attention_facts.is_current(cur, as_of, values):
         raised = attention_facts.flags(cur, scope).cast(FLAG_SCHEMA)
         return raised if kinds is None else raised.filter(pl.col("flag_kind").is_in(list(kinds)))
-    return _run_rules(cur, {**scope, **values, "as_of": as_of, "stored": False}, kinds)
+    return _run_rules(cur, {**scope, **values, "as_of": as_of, "stored": False, "pairs_stored": False}, kinds)
 
 
 def _run_rules(cur: duckdb.DuckDBPyConnection, params: dict[str, Any],
@@ -138,8 +139,9 @@ def store_current(cur: duckdb.DuckDBPyConnection) -> bool:
     as_of, values = default_day(cur), settings.load(cur)
     if as_of is None or attention_facts.is_current(cur, as_of, values):
         return False
-    params = rule_params(as_of, values, stored_ruptures=True)
+    params = rule_params(as_of, values, stored_ruptures=True, stored_pairs=True)
     attention_facts.store_ruptures(cur, params)
+    attention_facts.store_pairs(cur, params)
     pairs = db.run_query(cur, "attention_relationships", params).drop(REVIEW_COLUMNS)
     attention_facts.store(cur, _run_rules(cur, params), pairs, attention_facts.fingerprint(cur, as_of, values))
     return True

@@ -75,6 +75,12 @@ def store_ruptures(cur: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> No
     db.execute(cur, "store_rupture_facts", params)
 
 
+def store_pairs(cur: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
+    """Store the relationships considered on the day in `params` (unfiltered), which every rule and the
+    relationships query then read instead of finding them again (queries/store_pair_facts.sql)."""
+    db.execute(cur, "store_pair_facts", params)
+
+
 def store(cur: duckdb.DuckDBPyConnection, raised: pl.DataFrame, pairs: pl.DataFrame, source: str) -> None:
     """Replace the stored list, labelled with `source` (its fingerprint, taken in the same transaction)."""
     cur.register("attention_flags_frame", raised)

@@ -1,15 +1,15 @@
 -- Rule early_low: still in the first $early_sessions rated sessions with this therapist, and their mean SRS is
 -- below the cutoff (the latest rating within the last $active_days days). A weak early alliance is one of the
 -- strongest predictors of dropping out.
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $srs_cutoff, $early_sessions.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (3), flagged_on.
 WITH early AS (
     SELECT r.client_id, r.therapist_id, count(*) AS rated, round(avg(r.srs_total), 1) AS mean_srs,
            max(r.rated_at) AS last_rated
     FROM attention_ratings($as_of) r
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored) p USING (client_id, therapist_id)
     GROUP BY r.client_id, r.therapist_id
 )
 SELECT client_id, therapist_id, 'early_low' AS flag_kind,

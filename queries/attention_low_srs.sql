@@ -1,6 +1,6 @@
 -- Rule low_srs: the latest SRS total is below the cutoff, or any of its four items is below the item cutoff
 -- (a client can keep the total at 36 while one item falls). Only a rating within the last $active_days days counts.
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $srs_cutoff, $srs_item_cutoff.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (2 total below cutoff, 1 an item only), flagged_on.
 WITH latest AS (
@@ -11,8 +11,8 @@ WITH latest AS (
                         {'item': 'overall', 'score': r.srs_overall}],
                        lambda x: x.score < $srs_item_cutoff) AS low_items
     FROM attention_ratings($as_of) r
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored) p USING (client_id, therapist_id)
     WHERE r.rev = 1 AND $as_of::DATE - r.rated_at::DATE <= $active_days
 ),
 described AS (

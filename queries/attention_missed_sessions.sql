@@ -1,14 +1,14 @@
 -- Rule missed_sessions: the client's most recent bookings are $missed_in_row or more no-shows or late
 -- cancellations in a row (cancellations in good time and clinician cancellations are skipped, not counted).
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $missed_in_row.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (3 when the run is longer than $missed_in_row,
 --          else 2), flagged_on.
 WITH bookings AS (
     SELECT s.client_id, s.therapist_id, s.scheduled_at, s.status
     FROM sessions s
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored) p USING (client_id, therapist_id)
     WHERE s.status IN ('attended', 'no_show', 'late_cancel')
       AND s.scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),

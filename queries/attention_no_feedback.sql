@@ -1,7 +1,7 @@
 -- Rule no_feedback: none of the last $no_feedback_sessions attended sessions has an SRS rating, so the
 -- relationship is invisible. Silent when the clinic has imported no feedback at all.
 -- A session counts as rated when a rating exists for the same client, therapist and day.
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $no_feedback_sessions.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (1), flagged_on.
 WITH attended AS (
@@ -9,8 +9,8 @@ WITH attended AS (
            row_number() OVER (PARTITION BY s.client_id, s.therapist_id
                               ORDER BY s.scheduled_at DESC, s.session_id DESC) AS rev
     FROM sessions s
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored) p USING (client_id, therapist_id)
     WHERE s.status = 'attended' AND s.scheduled_at < $as_of::DATE + INTERVAL 1 DAY
 ),
 last_attended AS (SELECT * FROM attended WHERE rev <= $no_feedback_sessions),

@@ -2,13 +2,13 @@
 -- change of $ors_change points since the client's first ORS with this therapist, for a client who started below
 -- the clinical cutoff $ors_cutoff (above it, little change is expected). Needs two ORS ratings, the latest
 -- within the last $active_days days.
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $ors_sessions, $ors_change, $ors_cutoff.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (1), flagged_on.
 WITH pairs AS (
     SELECT client_id, therapist_id, sessions_attended
-    FROM attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible)
+    FROM considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored)
 ),
 ors AS (
     SELECT r.client_id, r.therapist_id, count(*) AS rated,

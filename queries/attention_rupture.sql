@@ -2,7 +2,7 @@
 -- than $repair_sessions ratings since, none back near the earlier level) or unrepaired (that many ratings
 -- without recovering, or the client stopped attending). See the rupture_events macro in _macros.sql; with
 -- $stored the ruptures are read from rupture_facts (attune.attention.store_current stores them first).
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $rupture_drop, $srs_cutoff, $repair_sessions, $stored.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity, flagged_on (the rupture's date).
 -- Severity: 3 unrepaired; 2 open with a rating since that did not recover; 1 open with no rating since (the
@@ -10,8 +10,8 @@
 WITH latest AS (
     SELECT e.*
     FROM judged_ruptures($as_of, $rupture_drop, $srs_cutoff, $repair_sessions, $active_days, $stored) e
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                              $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                              $visible, $pairs_stored) p USING (client_id, therapist_id)
     WHERE e.status IN ('open', 'unrepaired') AND $as_of::DATE - e.rupture_at::DATE <= $active_days
     QUALIFY row_number() OVER (PARTITION BY e.client_id, e.therapist_id ORDER BY e.seq DESC) = 1
 )

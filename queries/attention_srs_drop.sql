@@ -1,7 +1,7 @@
 -- Rule srs_drop: the latest SRS total fell at least $srs_drop points from the previous rating, or lies that far
 -- below the client's own average of all earlier ratings with this therapist. Only a latest rating within the
 -- last $active_days days counts.
--- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible,
+-- Parameters: $as_of, $active_days, $therapist_ids, $supervisors, $sites, $services, $visible, $pairs_stored,
 --             $srs_drop.
 -- Returns: client_id, therapist_id, flag_kind, reason, severity (3 when the drop is at least twice $srs_drop,
 --          else 2), flagged_on.
@@ -11,8 +11,8 @@ WITH scored AS (
            avg(r.srs_total) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_mean,
            count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_n
     FROM attention_ratings($as_of) r
-    SEMI JOIN attention_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
-                         $visible) p USING (client_id, therapist_id)
+    SEMI JOIN considered_pairs($as_of, $active_days, $therapist_ids, $supervisors, $sites, $services,
+                         $visible, $pairs_stored) p USING (client_id, therapist_id)
     WINDOW w AS (PARTITION BY r.client_id, r.therapist_id ORDER BY r.seq)
 ),
 drops AS (

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from attune import attention, attention_facts, batches, db, ingest, ruptures, settings
 from attune.filters import Filters
@@ -45,6 +46,21 @@ def test_stored_list_equals_running_the_rules_for_every_filter(cur, monkeypatch)
     client = stored["client_id"][0]
     assert attention.client_flags(cur, client, as_of, values).equals(
         live(monkeypatch, attention.client_flags, cur, client, as_of, values))
+
+
+def test_every_rule_reads_the_stored_relationships_as_it_would_find_them(cur):
+    """store_current finds the considered relationships once (pair_facts) and every rule reads them; within any
+    filter, a rule on the stored ones answers what it answers finding them itself."""
+    as_of, values = attention.default_day(cur), settings.load(cur)
+    attention_facts.store_pairs(cur, attention.rule_params(as_of, values))
+    queries = [rule.query for rule in attention.RULES] + ["attention_relationships"]
+    for filters in scopes(cur):
+        params = attention.rule_params(as_of, values, filters, stored_ruptures=True)
+        for name in queries:
+            found, stored = (db.run_query(cur, name, {**params, "pairs_stored": flag}) for flag in (False, True))
+            assert_frame_equal(found, stored, check_row_order=False)
+    assert cur.sql("SELECT count(*) FROM pair_facts").fetchall()[0][0] == attention.relationships(
+        cur, as_of, values).height > 0
 
 
 def test_another_day_or_other_thresholds_run_the_rules(cur, monkeypatch):

@@ -83,7 +83,7 @@ SAMPLE_PARAMS = default_filters(date(2026, 11, 20)).params() | settings.defaults
     "dropout_gap_days": 42, "batch_id": 1, "as_of": date(2026, 11, 20), "client_id": "C000501",
     "therapist_id": "T03", "action": None, "limit": 50, "teams": ["Haddad team"], "identity": "someone@example.org",
     "name": "sessions", "grain": "week", "min_count": 2, "file_hash": "0" * 64, "key": "data_version",
-    "table_name": "sessions", "stored": False,
+    "table_name": "sessions", "stored": False, "pairs_stored": False,
 }
 
 
