@@ -27,7 +27,7 @@ import polars as pl
 
 from attune import attention_facts, db, settings
 from attune.filters import Filters
-from attune.formatting import rate, therapist_label
+from attune.formatting import MISSING, rate, therapist_label
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def switches_view(switches: pl.DataFrame) -> pl.DataFrame:
     return switches.select(
         pl.col("requested_at").alias("Requested"), pl.col("request_id").alias("Request"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
-        therapist_label("to_name", "to_therapist_id", missing="—").alias("To"),
+        therapist_label("to_name", "to_therapist_id", missing=MISSING).alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),
     )

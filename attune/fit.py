@@ -14,7 +14,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
-from attune.formatting import each, one_decimal, therapist_label
+from attune.formatting import MISSING, each, one_decimal, therapist_label
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Checked in this order; the first category with a keyword in the reason wins. Identity and practical reasons
@@ -206,7 +206,7 @@ def requests_table(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null("—").alias("Requested"),
         pl.col("client_id").alias("Client"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
-        therapist_label("to_name", "to_therapist_id", missing="—").alias("To"),
+        therapist_label("to_name", "to_therapist_id", missing=MISSING).alias("To"),
         pl.col("status").fill_null("not recorded").alias("Status"),
         pl.col("category").alias("Category"),
         pl.col("reason").fill_null("").alias("Reason (client's words)"),
