@@ -1,8 +1,6 @@
 """Data: import a clinic's exports (any system's columns, mapped once), see what was rejected and why,
 and undo an import."""
 
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
@@ -35,8 +33,7 @@ if files:
                    "above before it can be imported.")
     label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}"
     if st.button(label, type="primary", disabled=not ready, key="data_import", icon=":material/upload:"):
-        rejects_dir = Path(tempfile.mkdtemp(prefix="attune-rejects-"))
-        st.session_state["data_results"] = data_import.run_imports(ready, on_problems == "keep_valid", rejects_dir)
+        st.session_state["data_results"] = data_import.run_imports(ready, on_problems == "keep_valid")
         st.rerun()
 else:
     st.info("Choose one or more export files to begin. Columns are recognised by name (common names from "

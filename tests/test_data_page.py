@@ -3,6 +3,8 @@ import results and undo from the history."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from conftest import app_test
 
@@ -127,12 +129,18 @@ def test_ambiguous_dates_must_be_chosen_and_unknown_words_mapped(empty_db):
                            "ORDER BY 1") == [("A1", "2025-04-03", "late_cancel"), ("A2", "2025-04-05", "attended")]
 
 
-def test_problems_listed_and_rejected_rows_downloadable(empty_db):
+def test_problems_listed_and_rejected_rows_downloadable(empty_db, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     data = b"therapist_id,name,active\nT1,Ann,yes\nT2,Bob,perhaps\n"
     at = upload(app_test(PAGE), ("roster.csv", data))
     at.radio(key="data_on_problems").set_value("keep_valid")
     at.button(key="data_import").click()
     at.run()
+    download = next(e for e in at.get("download_button") if e.proto.id.endswith("data_rejects_0"))
+    assert download.proto.label == "Download the 1 rejected rows with their reasons (CSV)"
+    assert not list(temp.glob("attune-rejects-*")), "the rejected rows are kept in the results, not on disk"
     assert at.warning[0].value == ("roster.csv (therapists): imported as batch 1. 2 rows read: 1 new, 0 updated, "
                                    "0 unchanged, 1 rejected.")
     problems = at.dataframe[-2].value  # the problems table (the history table comes last)

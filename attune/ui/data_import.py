@@ -13,7 +13,7 @@ import streamlit as st
 from attune import batches, db, ingest, profiles, upload
 from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
 from attune.ingest import DATE_FORMAT_LABELS
-from attune.reader import save_upload
+from attune.reader import save_upload, work_folder
 from attune.ui import cache
 from attune.ui.tables import PLAIN_NUMBER, show_table
 
@@ -203,21 +203,25 @@ def save_profile(fid: str, name: str, kind: str, analysis: upload.FileAnalysis, 
             st.success(f"Saved as {saved}.")
 
 
-def run_imports(plans: list[upload.ImportPlan], keep_valid: bool, rejects_dir: Path) -> list[dict]:
-    """Import every planned file with a progress bar; the results survive reruns in session state."""
+def run_imports(plans: list[upload.ImportPlan], keep_valid: bool) -> list[dict]:
+    """Import every planned file with a progress bar; the results survive reruns in session state.
+
+    Each file's rejected rows are kept as bytes in the results, so their folder goes when the imports end.
+    """
     bar = st.progress(0.0, text="Starting…")
     results = []
     con = cache.connection(str(db.db_path()))
-    for i, plan in enumerate(plans):
-        def progress(fraction: float, message: str, i: int = i) -> None:
-            bar.progress(min((i + fraction) / len(plans), 1.0), text=message)
+    with work_folder("rejects") as rejects_dir:
+        for i, plan in enumerate(plans):
+            def progress(fraction: float, message: str, i: int = i) -> None:
+                bar.progress(min((i + fraction) / len(plans), 1.0), text=message)
 
-        report = ingest.import_file(con, plan.path, kind=plan.kind, mapping=plan.mapping, values=plan.values,
-                                    date_format=plan.date_format, keep_valid=keep_valid, imported_by=current_user(),
-                                    display_name=plan.name, progress=progress, sheet=plan.sheet,
-                                    rejects_dir=rejects_dir)
-        rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
-        results.append({"report": report, "rejects": rejects})
+            report = ingest.import_file(con, plan.path, kind=plan.kind, mapping=plan.mapping, values=plan.values,
+                                        date_format=plan.date_format, keep_valid=keep_valid,
+                                        imported_by=current_user(), display_name=plan.name, progress=progress,
+                                        sheet=plan.sheet, rejects_dir=Path(rejects_dir))
+            rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
+            results.append({"report": report, "rejects": rejects})
     bar.progress(1.0, text="Done.")
     return results
 
