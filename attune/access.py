@@ -18,7 +18,7 @@ from attune import db
 ROLES = ("director", "supervisor", "analyst", "therapist")
 ROLE_HELP = {
     "director": "everything, all teams, user management and the audit log",
-    "supervisor": "their own team(s), including client-level rows and comments",
+    "supervisor": "the teams they supervise, including client-level rows and comments",
     "analyst": "imports and data management, aggregate views, no client-level rows or comments",
     "therapist": "only their own caseload",
 }

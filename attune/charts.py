@@ -15,7 +15,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
-from attune.formatting import therapist_label
+from attune.formatting import counted, therapist_label
 
 BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#D55E00", "#CC79A7", "#F0E442", "#7F7F7F")
@@ -320,9 +320,9 @@ def _mark_ruptures(fig: go.Figure, overlay: Overlay, ruptures: pl.DataFrame) -> 
         fig.add_trace(scatter(
             x=repairs["repair_at"], y=repairs["repair_srs"], mode="markers", name="Repair",
             marker={"symbol": "triangle-up", "size": 18, "color": GREEN, "line": {"width": 1, "color": "white"}},
-            customdata=repairs["sessions_to_repair"],
-            hovertemplate="Repaired %{x|%Y-%m-%d}<br>SRS %{y:.1f}, %{customdata} rated session(s) after the rupture"
-                          "<extra></extra>", **panel(1)))
+            customdata=[counted(n, "rated session") for n in repairs["sessions_to_repair"]],
+            hovertemplate="Repaired %{x|%Y-%m-%d}<br>SRS %{y:.1f}, %{customdata} after the rupture<extra></extra>",
+            **panel(1)))
         for r in repairs.iter_rows(named=True):
             overlay.note(x=r["repair_at"], y=r["repair_srs"], xref="x", yref="y", text="repaired", showarrow=True,
                          arrowhead=0, ax=0, ay=-30, font={"color": GREEN})

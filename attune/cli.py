@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from attune import access, attention, backup, batches, db, demo, ingest, integrity, profiles, settings
+from attune.formatting import noun_for
 from attune.reader import peek_headers
 
 KIND_ORDER = ["therapists", "sessions", "feedback", "episodes", "switch_requests"]
@@ -245,8 +246,8 @@ def _report(args) -> int:
     lookup = {t.casefold(): t for t in teams}
     unknown = [t for t in args.team if t.casefold() not in lookup]
     if unknown:
-        print(f"Unknown team(s): {', '.join(unknown)}. Teams in the data: {', '.join(teams) or 'none'}.",
-              file=sys.stderr)
+        print(f"Unknown {noun_for(len(unknown), 'team')}: {', '.join(unknown)}. "
+              f"Teams in the data: {', '.join(teams) or 'none'}.", file=sys.stderr)
         return 2
     if args.weeks < 1:
         print("--weeks must be at least 1.", file=sys.stderr)

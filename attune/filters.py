@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from attune.formatting import noun_for
+
 DEFAULT_WEEKS = 12
 SRS_CUTOFF = 36.0
 
@@ -157,7 +159,7 @@ def parse_query(
         unknown = [v for v in wanted if v.casefold() not in allowed]
         if unknown:
             shown = ", ".join(v[:40] for v in unknown[:5]) + (" …" if len(unknown) > 5 else "")
-            notices.append(f"Ignored unknown {key} value(s) in the link: {shown}.")
+            notices.append(f"Ignored unknown {key} {noun_for(len(unknown), 'value')} in the link: {shown}.")
         picked[field_name] = tuple(dict.fromkeys(allowed[v.casefold()] for v in wanted if v.casefold() in allowed))
     return Selection(preset, start, end, **picked), notices
 

@@ -51,9 +51,14 @@ def count(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
 
 
+def noun_for(value: int, noun: str, plural: str | None = None) -> str:
+    """The noun in the number `value` asks for: 'team' for one, 'teams' otherwise (never 'team(s)')."""
+    return noun if value == 1 else plural or noun + "s"
+
+
 def counted(value: int, noun: str, plural: str | None = None) -> str:
     """'1 client', '1,245 clients': a count with its noun in the right number (never 'client(s)')."""
-    return f"{value:,} {noun if value == 1 else plural or noun + 's'}"
+    return f"{value:,} {noun_for(value, noun, plural)}"
 
 
 def day(value: date | datetime | None) -> str:

@@ -37,6 +37,7 @@ import tomli_w
 
 from attune import db
 from attune.contract import CATEGORIES, SPECS, Constant, Mapping, ValueMap, normalise_header, normalise_word
+from attune.formatting import noun_for
 from attune.reader import display_headers
 
 DATE_FORMAT_CHOICES = ("auto", "iso", "dmy", "mdy")
@@ -74,7 +75,8 @@ class Profile:
             else:
                 mapping[canonical] = index
         if missing:
-            raise ProfileError(f"The saved mapping '{self.name}' expects the column(s) {', '.join(missing)}, "
+            raise ProfileError(f"The saved mapping '{self.name}' expects the {noun_for(len(missing), 'column')} "
+                               f"{', '.join(missing)}, "
                                "which this file does not have.")
         mapping.update({canonical: Constant(value) for canonical, value in self.constants.items()})
         return mapping

@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from attune import db
+from attune.formatting import noun_for
 
 
 class SettingsError(ValueError):
@@ -146,7 +147,7 @@ def validate(values: dict[str, float | int | str]) -> dict[str, float | int]:
     """Check and convert edited values; raise SettingsError naming the first bad one."""
     unknown = set(values) - BY_KEY.keys()
     if unknown:
-        raise SettingsError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        raise SettingsError(f"Unknown {noun_for(len(unknown), 'setting')}: {', '.join(sorted(unknown))}.")
     return {key: BY_KEY[key].coerce(value) for key, value in values.items()}
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
-from attune.formatting import card_rate, card_share, counted, rate, short_count, therapist_label
+from attune import settings
+from attune.formatting import card_rate, card_share, counted, noun_for, rate, short_count, therapist_label
 
 
 def test_rate_names_the_denominator_in_full():
@@ -39,6 +41,16 @@ def test_a_count_takes_its_noun_in_the_right_number():
     assert counted(1245, "relationship") == "1,245 relationships"
     assert counted(2, "empty line") == "2 empty lines"
     assert counted(3, "analysis", "analyses") == "3 analyses"
+
+
+def test_a_list_of_names_takes_its_noun_in_the_right_number():
+    assert noun_for(1, "team") == "team"
+    assert noun_for(2, "team") == "teams"
+    assert noun_for(2, "analysis", "analyses") == "analyses"
+    with pytest.raises(settings.SettingsError, match=r"^Unknown setting: nope\.$"):
+        settings.validate({"nope": 1})
+    with pytest.raises(settings.SettingsError, match=r"^Unknown settings: a, b\.$"):
+        settings.validate({"b": 1, "a": 2})
 
 
 def test_a_card_share_is_the_percentage_alone():

@@ -110,7 +110,7 @@ def test_profile_round_trip_and_layout_match(tmp_path):
     assert profiles.find_matching(["Ref", "Who"], tmp_path) is None
     assert loaded.mapping_for(["Outcome", "When", "By", "Who", "Ref"]) == {
         "session_id": 4, "client_id": 3, "therapist_id": 2, "scheduled_at": 1, "status": 0, "site": Constant("North")}
-    with pytest.raises(profiles.ProfileError, match=r"expects the column\(s\) Outcome, which this file does not"):
+    with pytest.raises(profiles.ProfileError, match=r"expects the column Outcome, which this file does not"):
         loaded.mapping_for(["Ref", "Who", "By", "When"])
 
 

@@ -217,6 +217,7 @@ def test_client_ruptures_and_timeline_markers(clinic):
     assert list(traces["Rupture, not repaired"].y) == [31.0]
     assert traces["Rupture, not repaired"].marker.color == charts.FLAG
     assert list(traces["Repair"].y) == [37.5]
+    assert list(traces["Repair"].customdata) == ["1 rated session"]  # the hover: "… 1 rated session after …"
     assert [a.text for a in fig.layout.annotations if "repaired" in a.text or a.text == "rupture"] == [
         "rupture, not yet repaired", "rupture", "repaired"]
     plain = charts.client_timeline(history, attention.client_switches(clinic, "R_TWICE", AS_OF), as_of=AS_OF)

@@ -132,7 +132,7 @@ def test_each_role_sees_what_it_may(signin_app, browser, tmp_path):
 
     context, page = sign_in(browser, base, "sup@clinic.org", f"/?therapist={other}")
     body = page.inner_text("body")
-    assert f"Ignored unknown therapist value(s) in the link: {other}" in body
+    assert f"Ignored unknown therapist value in the link: {other}" in body
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Therapists")
     box.locator("input").press_sequentially("(")  # every option reads "Name (ID)": typing opens the whole list
     page.get_by_role("option").first.wait_for()
