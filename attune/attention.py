@@ -18,6 +18,7 @@ import batch touching its sessions, ratings, requests or episodes) or its follow
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -205,6 +206,17 @@ def with_kinds(listed: pl.DataFrame, kinds: list[str] | tuple[str, ...]) -> pl.D
     if not kinds:
         return listed
     return listed.filter(pl.col("flag_kinds").list.eval(pl.element().is_in(list(kinds))).list.any())
+
+
+def rows_key(listed: pl.DataFrame) -> str:
+    """A key for the table that changes whenever its rows or their order do.
+
+    The grid's selection is a row number, and it outlives a rerun: keyed by the rows, a new order, flag kind or
+    filter starts a fresh grid with nothing selected, instead of ticking whichever client moved to that row
+    while the history below still shows the one chosen before.
+    """
+    rows = listed.select(pl.concat_str("therapist_id", "client_id", separator="|").hash(seed=0)).to_series()
+    return hashlib.blake2b(rows.to_numpy().tobytes(), digest_size=8).hexdigest()
 
 
 def table_view(listed: pl.DataFrame) -> pl.DataFrame:

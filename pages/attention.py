@@ -56,12 +56,13 @@ with st.expander("How the list is ordered and what each flag means"):
                 "until new data about it is imported or its follow-up date arrives.\n\n"
                 + "\n".join(f"- **{r.label}**: {r.description}" for r in attention.RULES))
 
+table_key = f"attention_list_{attention.rows_key(listed)}"
 if listed.is_empty():
     st.success("Nothing needs attention for these filters." if pending.is_empty() or not kinds
                else "No relationship has the chosen kinds of flag.")
 else:
     # A meeting reads the top of the list (its first ROWS_SHOWN rows); the rest is a filter or a download away.
-    show_table(attention.table_view(listed), "needs-attention", filters, key="attention_list", aggregate=False,
+    show_table(attention.table_view(listed), "needs-attention", filters, key=table_key, aggregate=False,
                on_select="rerun", selection_mode="single-row", column_config={
                    "SRS trend": st.column_config.LineChartColumn("SRS trend", width="small", y_min=20, y_max=40),
                    "Latest SRS": st.column_config.NumberColumn(format="%.1f"),
@@ -70,7 +71,7 @@ else:
                })
 
 # The client to look at: a table row, the selectbox, or ?client=<id> in the URL (links from other pages).
-picked_rows = st.session_state.get("attention_list_table", {}).get("selection", {}).get("rows", [])
+picked_rows = st.session_state.get(f"{table_key}_table", {}).get("selection", {}).get("rows", [])
 if picked_rows and picked_rows != st.session_state.get("attention_rows_seen") and picked_rows[0] < listed.height:
     st.session_state["attention_client"] = listed["client_id"][picked_rows[0]]
 st.session_state["attention_rows_seen"] = picked_rows

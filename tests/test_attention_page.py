@@ -96,6 +96,30 @@ def test_flag_kind_filter_and_discussed_toggle(demo_db, demo_manifest):
     assert not at.exception
 
 
+def list_selection_key(at) -> str:
+    """The attention table's widget key (it names the rows shown, so it changes with them)."""
+    return next(e.proto.id.split("-", 2)[2] for e in at.dataframe if "attention_list_" in e.proto.id)
+
+
+def ticked_clients(at) -> list[str]:
+    key = list_selection_key(at)
+    rows = at.session_state[key]["selection"]["rows"] if key in at.session_state else []
+    return [at.dataframe[0].value["Client"][row] for row in rows]
+
+
+def test_a_picked_row_never_points_at_another_client_after_reordering(demo_db):
+    at = app_test(PAGE)
+    at.session_state[list_selection_key(at)] = {"selection": {"rows": [3], "columns": [], "cells": []}}
+    at.run()
+    picked = at.dataframe[0].value["Client"][3]
+    assert at.selectbox(key="attention_client").value == picked
+    at.radio(key="attention_order").set_value("By priority").run()
+    assert not at.exception
+    assert at.dataframe[0].value["Client"][3] != picked  # the reorder moved another client to that row
+    assert at.selectbox(key="attention_client").value == picked
+    assert ticked_clients(at) in ([], [picked])
+
+
 def test_settings_page_previews_and_saves(demo_db):
     at = app_test("pages/settings.py")
     assert not at.exception
