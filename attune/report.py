@@ -111,6 +111,18 @@ def attention_section(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: i
                    f"therapist, most urgent first.{cut} Thresholds are on the Settings page.", client_level=True)
 
 
+# The page shows the attention section as the report prints it, in a scrolling box: headings at the size of the
+# page's text, so two hundred clients under their therapists read as a list, not as a wall of titles.
+PREVIEW_STYLE = ("<style>.attune-report-list h3{font-size:1rem;font-weight:600;margin:.7rem 0 .2rem}"
+                 ".attune-report-list ul{margin:0 0 .3rem 1.2rem;padding:0}"
+                 ".attune-report-list li{margin:.1rem 0}</style>")
+
+
+def preview_html(section: Section) -> str:
+    """A section's content for the page's preview (the same HTML the report prints, already escaped)."""
+    return f'{PREVIEW_STYLE}<div class="attune-report-list">{section.html}</div>'
+
+
 def attention_html(listed: pl.DataFrame) -> str:
     """The listed relationships (in attention.by_therapist's order) as a heading per therapist, "Ann Lee (T01): 3",
     over a list of their clients with the reasons.

@@ -45,6 +45,11 @@ headline_cards(data.headlines)
 st.subheader(data.attention.title)
 if data.attention.note:
     st.info(data.attention.note)
+if data.attention.html and client_rows:
+    with st.container(height=420, key="report_attention_list"):
+        st.html(report.preview_html(data.attention))
+elif data.attention.html:
+    st.caption("Client-level rows are left out for your role.")
 
 st.subheader("Lowest mean SRS this period")
 if data.therapists.is_empty():

@@ -254,6 +254,23 @@ def test_report_page_offers_the_download(demo_db, media_managers):
     assert len(at.get("plotly_chart")) == 2
 
 
+def test_report_page_shows_the_attention_list_it_prints(demo_db, demo_manifest):
+    at = app_test("pages/report.py")
+    assert not at.exception
+    shown = " ".join(h.proto.body for h in at.get("html"))
+    for case in demo_manifest["sharp_drop"] + demo_manifest["repeated_no_shows"]:
+        assert f"<b>{case['client_id']}</b>" in shown
+
+
+def test_report_page_leaves_the_list_out_for_a_role_without_client_rows(demo_db, demo_manifest):
+    from tests.test_access import signed_in
+
+    analyst = signed_in({"email": "an@clinic.org", "role": "analyst"}, "pages/report.py")
+    assert not analyst.exception
+    assert not any(demo_manifest["sharp_drop"][0]["client_id"] in h.proto.body for h in analyst.get("html"))
+    assert "Client-level rows are left out for your role." in [c.value for c in analyst.caption]
+
+
 def test_report_page_on_an_empty_database(empty_db):
     at = app_test("pages/report.py")
     assert not at.exception
