@@ -101,6 +101,14 @@ def scatter(**props) -> dict:
     return {"type": "scatter", **props}
 
 
+def band(x, y, fillcolor: str, **props) -> dict:
+    """A shaded interval: the closed outline (upper edge, then the lower edge reversed) filled, with no line and
+    no markers. Plotly draws markers on a trace of fewer than 20 points unless told otherwise, which put loose
+    dots along the edges of a short period's band."""
+    return scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=fillcolor, line={"width": 0},
+                   hoverinfo="skip", showlegend=False, **props)
+
+
 def bar(**props) -> dict:
     """A bar trace as a plain dict (see scatter)."""
     return {"type": "bar", **props}
@@ -188,11 +196,10 @@ def weekly_trend(frame: pl.DataFrame, srs_cutoff: float = 36.0) -> go.Figure:
                          yaxis2={"title": {"text": "No-show"}, "tickformat": ".0%", "rangemode": "tozero"},
                          xaxis2={"tickformat": "%d %b<br>%Y"})
     rated = frame.filter(pl.col("rated") > 0)
-    fig.add_trace(scatter(
-        x=pl.concat([rated["week"], rated["week"].reverse()]),
-        y=pl.concat([rated["srs_high"], rated["srs_low"].reverse()]),
-        fill="toself", fillcolor="rgba(0,114,178,0.15)", line={"width": 0}, hoverinfo="skip",
-        name="95% interval", showlegend=False, **panel(1)))
+    fig.add_trace(band(
+        pl.concat([rated["week"], rated["week"].reverse()]),
+        pl.concat([rated["srs_high"], rated["srs_low"].reverse()]), "rgba(0,114,178,0.15)",
+        name="95% interval", **panel(1)))
     fig.add_trace(scatter(
         x=rated["week"], y=rated["mean_srs"], mode="lines+markers", line={"color": BLUE, "width": 3},
         name="Mean SRS", customdata=rated["rated"],
@@ -365,10 +372,9 @@ def repair_rate(frame: pl.DataFrame) -> go.Figure:
     fig = new_figure(height=320, showlegend=False,
                      yaxis={"title": {"text": "Repaired"}, "tickformat": ".0%", "range": [0, 1.02]},
                      xaxis={"tickformat": "%d %b<br>%Y"})
-    fig.add_trace(scatter(
-        x=pl.concat([shown["period_start"], shown["period_start"].reverse()]),
-        y=pl.concat([shown["high"], shown["low"].reverse()]), fill="toself", fillcolor="rgba(0,158,115,0.15)",
-        line={"width": 0}, hoverinfo="skip", showlegend=False))
+    fig.add_trace(band(
+        pl.concat([shown["period_start"], shown["period_start"].reverse()]),
+        pl.concat([shown["high"], shown["low"].reverse()]), "rgba(0,158,115,0.15)"))
     fig.add_trace(scatter(
         x=shown["period_start"], y=shown["share_repaired"], mode="lines+markers", line={"color": GREEN, "width": 3},
         name="Share repaired", customdata=shown.select("repaired", "resolved", "open").to_numpy(),

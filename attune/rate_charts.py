@@ -22,6 +22,7 @@ from attune.charts import (
     PALETTE,
     PURPLE,
     SKY,
+    band,
     bar,
     new_figure,
     reference_line,
@@ -190,13 +191,11 @@ def retention_curves(curves: pl.DataFrame) -> go.Figure:
                                   "survival": [1.0], "low": [1.0], "high": [1.0]})
             rows = pl.concat([start, rows.select(start.columns)], how="vertical_relaxed")
         x = rows["time"].to_list()
-        band = rows.filter(pl.col("low").is_not_null())
-        upper_x, upper_y = _steps(band["time"].to_list(), band["high"].to_list(), x[-1])
-        lower_x, lower_y = _steps(band["time"].to_list(), band["low"].to_list(), x[-1])
+        bounded = rows.filter(pl.col("low").is_not_null())
+        upper_x, upper_y = _steps(bounded["time"].to_list(), bounded["high"].to_list(), x[-1])
+        lower_x, lower_y = _steps(bounded["time"].to_list(), bounded["low"].to_list(), x[-1])
         fill = _rgba(colour, 0.15 if i == 0 else 0.10)
-        fig.add_trace(scatter(x=upper_x + lower_x[::-1], y=upper_y + lower_y[::-1], fill="toself",
-                              fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False,
-                              legendgroup=name))
+        fig.add_trace(band(upper_x + lower_x[::-1], upper_y + lower_y[::-1], fill, legendgroup=name))
         fig.add_trace(scatter(
             x=x, y=rows["survival"], mode="lines", name=name, legendgroup=name, line_shape="hv",
             line={"color": colour, "width": 4 if i == 0 else 3},

@@ -19,6 +19,7 @@ from attune.charts import (
     GREY,
     ORANGE,
     Overlay,
+    band,
     new_figure,
     panel,
     reference_line,
@@ -151,7 +152,7 @@ def alliance_intervals(frame: pl.DataFrame, grand_mean: float, highlight: bool =
 def therapist_trend(frame: pl.DataFrame, name: str, srs_cutoff: float = 36.0) -> go.Figure:
     """A therapist's weekly mean SRS (95% interval band) and no-show rate, each beside the clinic's."""
     rated = frame.filter(pl.col("rated") > 0)
-    band = rated.filter(pl.col("srs_low").is_not_null())
+    weeks = rated.filter(pl.col("srs_low").is_not_null())
     clinic = frame.filter(pl.col("clinic_rated") > 0)
     lowest = min([srs_cutoff, *rated["mean_srs"].to_list(), *clinic["clinic_mean_srs"].to_list()])
     fig = stacked_figure((f"Mean SRS per week: {name} (95% interval) and the clinic", "No-show rate per week"),
@@ -159,11 +160,10 @@ def therapist_trend(frame: pl.DataFrame, name: str, srs_cutoff: float = 36.0) ->
                          yaxis={"title": {"text": "SRS total"}, "range": [max(0.0, lowest - 4), 40.5]},
                          yaxis2={"title": {"text": "No-show"}, "tickformat": ".0%", "rangemode": "tozero"},
                          xaxis2={"tickformat": "%d %b<br>%Y"})
-    fig.add_trace(scatter( # clipped to the scale: a week with two ratings has a very wide interval
-        x=pl.concat([band["week"], band["week"].reverse()]),
-        y=pl.concat([band["srs_high"].clip(upper_bound=40), band["srs_low"].clip(lower_bound=0).reverse()]),
-        fill="toself", fillcolor="rgba(0,114,178,0.15)", line={"width": 0}, hoverinfo="skip",
-        name="95% interval", showlegend=False, **panel(1)))
+    fig.add_trace(band(  # clipped to the scale: a week with two ratings has a very wide interval
+        pl.concat([weeks["week"], weeks["week"].reverse()]),
+        pl.concat([weeks["srs_high"].clip(upper_bound=40), weeks["srs_low"].clip(lower_bound=0).reverse()]),
+        "rgba(0,114,178,0.15)", name="95% interval", **panel(1)))
     fig.add_trace(scatter(
         x=rated["week"], y=rated["mean_srs"], mode="lines+markers", line={"color": BLUE, "width": 3},
         name=name, customdata=rated["rated"],

@@ -1,0 +1,31 @@
+"""How the charts draw what they are given, apart from the numbers (those are tested with the pages' queries)."""
+
+from datetime import date
+
+import polars as pl
+
+from attune import charts, therapist_charts
+
+WEEKS = [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]
+
+
+def bands(fig) -> list:
+    return [t for t in fig.data if t.fill == "toself"]
+
+
+def test_a_short_period_draws_its_interval_bands_without_markers():
+    """Plotly puts markers on a trace of fewer than 20 points unless told: loose dots along a band's edges."""
+    weekly = pl.DataFrame({"week": WEEKS, "rated": [10, 12, 9, 11], "mean_srs": [37.0, 38.5, 36.0, 37.5],
+                           "srs_low": [35.0, 36.0, 34.0, 35.5], "srs_high": [39.0, 40.0, 38.0, 39.5],
+                           "no_show": [1, 2, 1, 0], "no_show_denominator": [20, 20, 20, 20],
+                           "no_show_rate": [0.05, 0.1, 0.05, 0.0]})
+    repairs = pl.DataFrame({"period_start": WEEKS, "repaired": [3, 4, 2, 1], "resolved": [4, 5, 3, 2],
+                            "open": [0, 0, 1, 2], "share_repaired": [0.75, 0.8, 0.67, 0.5],
+                            "low": [0.3, 0.38, 0.2, 0.09], "high": [0.95, 0.96, 0.94, 0.91]})
+    therapist = weekly.with_columns(clinic_rated=pl.lit(300), clinic_mean_srs=pl.lit(37.0),
+                                    clinic_no_show_rate=pl.lit(0.05))
+    figures = {"weekly trend": charts.weekly_trend(weekly), "repair rate": charts.repair_rate(repairs),
+               "therapist trend": therapist_charts.therapist_trend(therapist, "Ann Lee")}
+    for name, fig in figures.items():
+        assert bands(fig), name
+        assert {t.mode for t in bands(fig)} == {"lines"}, name
