@@ -367,11 +367,15 @@ def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_cas
 
 
 def repair_rate(frame: pl.DataFrame) -> go.Figure:
-    """Clinic-wide share of ruptures repaired per period with its 95% interval (attune.ruptures.over_time)."""
-    shown = frame.filter(pl.col("resolved") > 0)
+    """Clinic-wide share of ruptures repaired per period with its 95% interval (attune.ruptures.over_time).
+
+    Periods not settled yet (most of their ruptures still open) are hollow grey points off the line: their share
+    counts only the quick outcomes so far."""
     fig = new_figure(height=320, showlegend=False,
                      yaxis={"title": {"text": "Repaired"}, "tickformat": ".0%", "range": [0, 1.02]},
                      xaxis={"tickformat": "%d %b<br>%Y"})
+    early = frame.filter((pl.col("resolved") > 0) & ~pl.col("settled"))
+    shown = frame.filter((pl.col("resolved") > 0) & pl.col("settled"))
     fig.add_trace(band(
         pl.concat([shown["period_start"], shown["period_start"].reverse()]),
         pl.concat([shown["high"], shown["low"].reverse()]), "rgba(0,158,115,0.15)"))
@@ -380,6 +384,14 @@ def repair_rate(frame: pl.DataFrame) -> go.Figure:
         name="Share repaired", customdata=shown.select("repaired", "resolved", "open").to_numpy(),
         hovertemplate="%{x|%Y-%m-%d}<br>%{y:.0%} repaired (%{customdata[0]} of %{customdata[1]} ruptures with an "
                       "outcome)<br>%{customdata[2]} still open<extra></extra>"))
+    if early.height:
+        fig.add_trace(scatter(
+            x=early["period_start"], y=early["share_repaired"], mode="markers", name="Not settled yet",
+            marker={"symbol": "circle-open", "size": 11, "color": GREY, "line": {"width": 2}},
+            customdata=early.select("repaired", "resolved", "open", "ruptures").to_numpy(),
+            hovertemplate="%{x|%Y-%m-%d}: not settled yet<br>%{y:.0%} repaired so far (%{customdata[0]} of "
+                          "%{customdata[1]} with an outcome)<br>%{customdata[2]} of %{customdata[3]} ruptures still "
+                          "open<extra></extra>"))
     return fig
 
 

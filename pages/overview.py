@@ -36,5 +36,6 @@ if not resolved:
 else:
     st.caption(f"Share of ruptures repaired per {repairs['grain'][0]}, with its 95% interval: "
                f"{rate(repaired, resolved)} ruptures with a known outcome in the period; "
-               f"{int(repairs['open'].sum()):,} still open. Per therapist on the Rupture and repair page.")
+               f"{int(repairs['open'].sum()):,} still open. Per therapist on the Rupture and repair page."
+               + ruptures.unsettled_note(repairs))
     st.plotly_chart(figure(charts.repair_rate, repairs), width="stretch", theme=None, key="overview_repair")

@@ -9,6 +9,11 @@ from attune import charts, therapist_charts
 WEEKS = [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]
 
 
+REPAIRS = pl.DataFrame({"period_start": WEEKS, "ruptures": [4, 5, 4, 10], "repaired": [3, 4, 2, 1],
+                        "resolved": [4, 5, 3, 2], "open": [0, 0, 1, 8], "share_repaired": [0.75, 0.8, 0.67, 0.5],
+                        "low": [0.3, 0.38, 0.2, 0.09], "high": [0.95, 0.96, 0.94, 0.91]})
+
+
 def bands(fig) -> list:
     return [t for t in fig.data if t.fill == "toself"]
 
@@ -19,9 +24,7 @@ def test_a_short_period_draws_its_interval_bands_without_markers():
                            "srs_low": [35.0, 36.0, 34.0, 35.5], "srs_high": [39.0, 40.0, 38.0, 39.5],
                            "no_show": [1, 2, 1, 0], "no_show_denominator": [20, 20, 20, 20],
                            "no_show_rate": [0.05, 0.1, 0.05, 0.0]})
-    repairs = pl.DataFrame({"period_start": WEEKS, "repaired": [3, 4, 2, 1], "resolved": [4, 5, 3, 2],
-                            "open": [0, 0, 1, 2], "share_repaired": [0.75, 0.8, 0.67, 0.5],
-                            "low": [0.3, 0.38, 0.2, 0.09], "high": [0.95, 0.96, 0.94, 0.91]})
+    repairs = REPAIRS.with_columns(settled=pl.lit(True))
     therapist = weekly.with_columns(clinic_rated=pl.lit(300), clinic_mean_srs=pl.lit(37.0),
                                     clinic_no_show_rate=pl.lit(0.05))
     figures = {"weekly trend": charts.weekly_trend(weekly), "repair rate": charts.repair_rate(repairs),
@@ -29,3 +32,15 @@ def test_a_short_period_draws_its_interval_bands_without_markers():
     for name, fig in figures.items():
         assert bands(fig), name
         assert {t.mode for t in bands(fig)} == {"lines"}, name
+
+
+def test_a_period_not_settled_yet_is_off_the_repair_line():
+    """The last week, with 8 of its 10 ruptures open, has only its quick outcomes in: not part of the trend."""
+    repairs = REPAIRS.with_columns(settled=pl.col("open") <= 0.2 * pl.col("ruptures"))
+    fig = charts.repair_rate(repairs)
+    traces = {t.name: t for t in fig.data if t.name}
+    assert list(traces["Share repaired"].x) == WEEKS[:2]  # week 3 has 1 of 4 open: a quarter, not settled either
+    assert list(traces["Not settled yet"].x) == WEEKS[2:]
+    assert traces["Not settled yet"].marker.symbol == "circle-open"
+    assert list(bands(fig)[0].x) == [*WEEKS[:2], *WEEKS[:2][::-1]]
+    assert "Not settled yet" not in {t.name for t in charts.repair_rate(repairs.with_columns(settled=True)).data}

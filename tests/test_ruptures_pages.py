@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 
 import polars as pl
 import pytest
 from conftest import ROOT, app_test
 
-from attune import charts, cli
+from attune import attention, charts, cli, db, settings
+from attune.filters import Filters
 
 RUPTURES, COMMENTS, ATTENTION = "pages/ruptures.py", "pages/comments.py", "pages/attention.py"
 
@@ -110,6 +112,21 @@ def test_overview_shows_the_repair_rate(demo_db):
     assert any(s.value == "Rupture and repair" for s in at.subheader)
     assert "overview_repair" in [c.key for c in at.get("plotly_chart")]
     assert any("ruptures with a known outcome in the period" in c.value for c in at.caption)
+
+
+def test_repair_periods_still_open_are_marked_not_settled(demo_db):
+    from attune import ruptures
+
+    con = db.connect(demo_db)
+    as_of = attention.latest_day(con)
+    periods = ruptures.over_time(con, Filters(date(2026, 5, 1), as_of), settings.load(con), as_of)
+    con.close()
+    assert periods["settled"].to_list() == (periods["open"] <= 0.2 * periods["ruptures"]).to_list()
+    last = periods.row(-1, named=True)  # the newest month: most of its ruptures still open
+    assert not last["settled"] and last["open"] > 0.2 * last["ruptures"]
+    assert periods["settled"].sum() >= 3
+    note = ruptures.unsettled_note(periods)
+    assert note.startswith(f" Hollow grey points ({(~periods['settled']).sum()} month")
 
 
 def test_comments_page_counts_themes_and_opens_the_comments(demo_db, demo_manifest):
