@@ -208,6 +208,11 @@ def with_kinds(listed: pl.DataFrame, kinds: list[str] | tuple[str, ...]) -> pl.D
     return listed.filter(pl.col("flag_kinds").list.eval(pl.element().is_in(list(kinds))).list.any())
 
 
+# Between one flag's reason and the next, in the table and the report: a reason ends with a full stop or with
+# the client's quoted words, so a semicolon after it read ".;".
+REASONS_JOINED = "  ·  "
+
+
 def rows_key(listed: pl.DataFrame) -> str:
     """A key for the table that changes whenever its rows or their order do.
 
@@ -225,7 +230,7 @@ def table_view(listed: pl.DataFrame) -> pl.DataFrame:
         pl.col("rank").alias("Priority"),
         therapist_label().alias("Therapist"),
         pl.col("client_id").alias("Client"),
-        pl.col("reasons").list.join("  ·  ").alias("Why"),
+        pl.col("reasons").list.join(REASONS_JOINED).alias("Why"),
         pl.col("latest_srs").alias("Latest SRS"),
         pl.col("srs_trend").alias("SRS trend"),
         pl.col("sessions_attended").alias("Sessions"),

@@ -133,8 +133,8 @@ def attention_html(listed: pl.DataFrame) -> str:
               .group_by("therapist_id", "therapist", maintain_order=True)
               .agg(pl.len().alias("n"),
                    pl.concat_str(pl.lit("<li><b>"), _escaped(pl.col("client_id").cast(pl.Utf8)), pl.lit("</b>: "),
-                                 _escaped(pl.col("reasons").list.join("; ")), pl.lit("</li>")).str.join("")
-                   .alias("items")))
+                                 _escaped(pl.col("reasons").list.join(attention.REASONS_JOINED)), pl.lit("</li>"))
+                   .str.join("").alias("items")))
     return "".join(f"<h3>{_e(therapist)}: {n}</h3><ul>{items}</ul>" for _id, therapist, n, items in groups.iter_rows())
 
 

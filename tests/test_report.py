@@ -294,8 +294,9 @@ def test_every_query_used_here_has_a_header(con):
 
 def test_therapists_who_share_a_name_keep_their_own_lists_in_the_report():
     listed = pl.DataFrame({"therapist_id": ["T1", "T1", "T3"], "therapist_name": ["Ann Lee"] * 3,
-                           "client_id": ["A", "B", "C"], "reasons": [["Low SRS"], ["Missed"], ["Rupture <1>"]]})
+                           "client_id": ["A", "B", "C"],
+                           "reasons": [["Low SRS."], ["Missed."], ["Rupture <1>.", "Asked."]]})
     html = report.attention_html(listed)
     assert html.count("<h3>") == 2
-    assert "<h3>Ann Lee (T1): 2</h3><ul><li><b>A</b>: Low SRS</li><li><b>B</b>: Missed</li></ul>" in html
-    assert "<h3>Ann Lee (T3): 1</h3><ul><li><b>C</b>: Rupture &lt;1&gt;</li></ul>" in html
+    assert "<h3>Ann Lee (T1): 2</h3><ul><li><b>A</b>: Low SRS.</li><li><b>B</b>: Missed.</li></ul>" in html
+    assert "<h3>Ann Lee (T3): 1</h3><ul><li><b>C</b>: Rupture &lt;1&gt;.  ·  Asked.</li></ul>" in html
