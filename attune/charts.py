@@ -437,7 +437,7 @@ def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: fl
         xaxis={"title": {"text": "Mean SRS total (95% interval)"}})
     overlay = Overlay(fig)
     if clinic_mean is not None:
-        overlay.line(clinic_mean, axis="x", line={"color": GREY, "dash": "dash"}, text=f"all {clinic_mean:.1f}",
+        overlay.line(clinic_mean, axis="x", line={"color": GREY, "dash": "dash"}, text=f"clinic {clinic_mean:.1f}",
                      position="top right")
     return overlay.line(srs_cutoff, axis="x", line={"color": GREY, "dash": "dot"}, text=f"cutoff {srs_cutoff:g}",
                         position="top left").draw()
