@@ -90,8 +90,12 @@ def viewer_from_claims(claims: dict) -> Viewer | None:
                   tuple(teams if isinstance(teams, list | tuple) else [teams]), claims.get("therapist_id"))
 
 
-def save_user(cur: duckdb.DuckDBPyConnection, email: str, role: str, *, name: str | None = None,
+def save_user(cur: duckdb.DuckDBPyConnection, email: str, role: str | None, *, name: str | None = None,
               teams: tuple[str, ...] = (), therapist_id: str | None = None, added_by: str = "cli") -> None:
+    if not email.strip():
+        raise AccessError("An email is needed: it is how the sign-in provider names the person.")
+    if role is None:
+        raise AccessError(f"Choose a role for {email.strip()}.")
     if role not in ROLES:
         raise AccessError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
     if role == "supervisor" and not teams:

@@ -32,7 +32,9 @@ with st.form("admin_user_form", clear_on_submit=True):
     left, right = st.columns(2)
     email = left.text_input("Email (as the sign-in provider gives it)", key="admin_email")
     name = right.text_input("Name", key="admin_name")
-    role = left.selectbox("Role", access.ROLES, key="admin_role")
+    # No role preselected: the first would be director, who sees everything.
+    role = left.selectbox("Role", access.ROLES, index=None, placeholder="Choose a role", key="admin_role",
+                          format_func=lambda r: f"{r}: {access.ROLE_HELP[r]}")
     teams = right.text_input("Teams (supervisors; comma-separated, as in the roster's supervisor column)",
                              key="admin_teams")
     therapist_id = left.text_input("Therapist id (therapists)", key="admin_therapist_id")

@@ -189,3 +189,24 @@ def test_role_from_token_claims_and_admin_page_for_directors_only(demo_db):
     assert "set sup@clinic.org as supervisor" in audit["detail"].tolist()
     assert not any("Nobody is listed yet" in i.value for i in director.info)
     assert default_filters(None).visible_therapists is None
+
+
+def test_adding_a_person_asks_for_a_role_rather_than_defaulting_to_director(demo_db):
+    director = signed_in({"email": "boss@clinic.org", "role": "director"}, "pages/admin.py")
+    role = director.selectbox(key="admin_role")
+    assert role.value is None
+    assert role.format_func("analyst") == f"analyst: {access.ROLE_HELP['analyst']}"
+    director.text_input(key="admin_email").set_value("new@clinic.org")
+    director.button[0].click().run()  # the form's Save
+    assert [e.value for e in director.error] == ["Choose a role for new@clinic.org."]
+    con = db.connect(demo_db)
+    assert access.users(con).is_empty()
+    with pytest.raises(access.AccessError, match="An email is needed"):
+        access.save_user(con, "  ", "analyst")
+    con.close()
+    director.text_input(key="admin_email").set_value("new@clinic.org")
+    director.selectbox(key="admin_role").set_value("analyst")
+    director.button[0].click().run()
+    con = db.connect(demo_db)
+    assert access.users(con).select("email", "role").rows() == [("new@clinic.org", "analyst")]
+    con.close()
