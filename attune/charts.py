@@ -15,6 +15,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
+from attune.contract import SESSION_STATUS_LABELS
 from attune.formatting import counted, therapist_label
 
 BLUE, ORANGE, GREEN, SKY, VERMILION, PURPLE, YELLOW, GREY = (
@@ -217,11 +218,9 @@ def weekly_trend(frame: pl.DataFrame, srs_cutoff: float = 36.0) -> go.Figure:
 SRS_ITEMS = {"srs_relationship": ("Relationship", BLUE), "srs_goals": ("Goals and topics", SKY),
              "srs_approach": ("Approach or method", GREEN), "srs_overall": ("Overall", PURPLE)}
 ATTENDANCE = {  # status: (label, marker symbol, colour); misses in black, not in the flag colour
-    "attended": ("Attended", "circle", GREEN),
-    "no_show": ("No-show", "x", "#000000"),
-    "late_cancel": ("Late cancellation", "x-open", "#000000"),
-    "cancelled": ("Cancelled in time", "circle-open", GREY),
-    "clinician_cancel": ("Cancelled by clinician", "diamond-open", SKY),
+    status: (SESSION_STATUS_LABELS[status], symbol, colour) for status, symbol, colour in (
+        ("attended", "circle", GREEN), ("no_show", "x", "#000000"), ("late_cancel", "x-open", "#000000"),
+        ("cancelled", "circle-open", GREY), ("clinician_cancel", "diamond-open", SKY))
 }
 
 

@@ -171,6 +171,9 @@ SESSION_STATUS_WORDS: dict[str, str] = {
     "provider canceled": "clinician_cancel", "provider cancelled": "clinician_cancel",
 }
 SESSION_STATUSES = ("attended", "no_show", "late_cancel", "cancelled", "clinician_cancel")
+# How the pages name each status (the stored codes are for queries and exports' machine readers).
+SESSION_STATUS_LABELS = {"attended": "Attended", "no_show": "No-show", "late_cancel": "Late cancellation",
+                         "cancelled": "Cancelled in time", "clinician_cancel": "Cancelled by clinician"}
 
 END_REASON_WORDS: dict[str, str] = {
     "planned": "planned", "completed": "planned", "goals met": "planned", "mutual": "planned",

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from attune import db, glossary, metrics
+from attune.contract import SESSION_STATUS_LABELS
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import (
     count,
@@ -359,7 +360,7 @@ def current_clients(cur: duckdb.DuckDBPyConnection, therapist_id: str, as_of: da
         pl.format("./attention?client={}", pl.col("client_id")).alias("Client"),
         pl.col("first_session").dt.strftime("%Y-%m-%d").alias("First session"),
         pl.col("last_session").dt.strftime("%Y-%m-%d").alias("Last booking"),
-        pl.col("last_status").alias("Last booking status"),
+        pl.col("last_status").replace(SESSION_STATUS_LABELS).alias("Last booking status"),
         pl.col("sessions_attended").alias("Sessions attended"),
         pl.col("no_shows").alias("No-shows"),
         one_decimal(pl.col("latest_srs")).alias("Latest SRS"),

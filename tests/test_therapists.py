@@ -171,6 +171,7 @@ def test_current_clients_with_signals_and_attention_links(small):
     c1 = clients.row(0, named=True)
     assert (c1["Latest SRS"], c1["Change from previous SRS"], c1["Latest ORS"]) == ("37.0", "+1.0", "22.0")
     assert c1["Signals"] == ""
+    assert c1["Last booking status"] == "Attended"  # in words, not the stored code "attended"
 
 
 def test_therapist_queries_return_their_documented_columns(empty_db):
