@@ -16,7 +16,7 @@ import polars as pl
 from attune import db
 from attune._rates import SMALL_DENOMINATOR, with_rate
 from attune.filters import Filters
-from attune.formatting import rate_text, therapist_label
+from attune.formatting import natural_order, rate_text, therapist_label
 
 DIMENSIONS = {
     "therapist": "Therapist",
@@ -53,7 +53,7 @@ def breakdown(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 def dimension(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """The rows of one breakdown (e.g. 'weekday'), in display order."""
-    return frame.filter(pl.col("dimension") == name).sort("level_order", "level")
+    return frame.filter(pl.col("dimension") == name).sort(pl.col("level_order"), *natural_order("level"))
 
 
 def totals(frame: pl.DataFrame) -> dict | None:

@@ -56,6 +56,20 @@ def noun_for(value: int, noun: str, plural: str | None = None) -> str:
     return noun if value == 1 else plural or noun + "s"
 
 
+def natural_key(text: str) -> tuple:
+    """A sort key that puts "Site 3" before "Site 10": runs of digits compare as numbers, the rest as text."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                 for part in re.split(r"(\d+)", text) if part)
+
+
+def natural_order(column: str) -> list[pl.Expr]:
+    """natural_key as polars sort expressions, for a column of names with one number in them ("Site 10"):
+    the text around the number, then the number, then the name itself."""
+    name = pl.col(column)
+    return [name.str.replace_all(r"\d+", "#").str.to_lowercase(),
+            name.str.extract(r"(\d+)").cast(pl.Int64, strict=False), name]
+
+
 def counted(value: int, noun: str, plural: str | None = None) -> str:
     """'1 client', '1,245 clients': a count with its noun in the right number (never 'client(s)')."""
     return f"{value:,} {noun_for(value, noun, plural)}"

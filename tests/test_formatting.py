@@ -6,7 +6,17 @@ import polars as pl
 import pytest
 
 from attune import settings
-from attune.formatting import card_rate, card_share, counted, noun_for, rate, short_count, therapist_label
+from attune.formatting import (
+    card_rate,
+    card_share,
+    counted,
+    natural_key,
+    natural_order,
+    noun_for,
+    rate,
+    short_count,
+    therapist_label,
+)
 
 
 def test_rate_names_the_denominator_in_full():
@@ -57,3 +67,10 @@ def test_a_card_share_is_the_percentage_alone():
     assert card_share(36_285, 191_984) == "18.9%"
     assert card_share(0, 12) == "0.0%"
     assert card_share(None, 12) == card_share(3, 0) == card_share(None, None) == "—"
+
+
+def test_names_with_numbers_sort_as_people_count():
+    names = ["Site 10", "Site 3", "Site 1", "Annex", "site 2", "Team 34", "Team 4"]
+    expected = ["Annex", "Site 1", "site 2", "Site 3", "Site 10", "Team 4", "Team 34"]
+    assert sorted(names, key=natural_key) == expected
+    assert pl.DataFrame({"level": names}).sort(*natural_order("level"))["level"].to_list() == expected

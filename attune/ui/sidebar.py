@@ -13,7 +13,7 @@ import streamlit as st
 
 from attune import db, filters
 from attune.filters import PRESETS, Choices, Filters, Selection
-from attune.formatting import day, plain
+from attune.formatting import day, natural_key, plain
 from attune.ui import access, navigation
 from attune.ui.cache import load
 
@@ -58,9 +58,10 @@ def render() -> Filters:
     first = extent["first_session"].date() if extent["first_session"] else None
     choices = Choices(
         therapist_ids=tuple(options["therapist_id"].to_list()),
-        supervisors=tuple(sorted({s for s in options["supervisor"].to_list() if s})),
-        sites=tuple(sorted({s for sites in options["session_sites"].to_list() for s in sites})),
-        services=tuple(sorted({s for services in options["services"].to_list() for s in services})),
+        supervisors=tuple(sorted({s for s in options["supervisor"].to_list() if s}, key=natural_key)),
+        sites=tuple(sorted({s for sites in options["session_sites"].to_list() for s in sites}, key=natural_key)),
+        services=tuple(sorted({s for services in options["services"].to_list() for s in services},
+                              key=natural_key)),
     )
     if SELECTION not in st.session_state:
         query = {k: st.query_params.get_all(k) for k in st.query_params}
