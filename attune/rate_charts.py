@@ -75,8 +75,8 @@ def standing_out_note(shown: pl.DataFrame, every: pl.DataFrame, unit: str = "the
             f"below the rest; {where}. ")
 
 
-def _labels(frame: pl.DataFrame, level: str, denominator: str, small: str) -> list[str]:
-    return [f"{name}  (n={n:,}{', small' if is_small else ''})"
+def _labels(frame: pl.DataFrame, level: str, denominator: str, small: str, between: str = "  ") -> list[str]:
+    return [f"{name}{between}(n={n:,}{', small' if is_small else ''})"
             for name, n, is_small in zip(frame[level], frame[denominator], frame[small], strict=True)]
 
 
@@ -87,8 +87,13 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
     first = series[0]
     labels = _labels(frame, level, first.denominator, f"{first.prefix}_small")
     positions = np.arange(frame.height)
-    category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": np.array(labels, dtype=object),
+    # Under columns, each label on two lines and level: slanted, each label's end sat under the next column, and
+    # Plotly dropped the last label when they crowded.
+    ticks = labels if horizontal else _labels(frame, level, first.denominator, f"{first.prefix}_small", "<br>")
+    category_axis = {"tickmode": "array", "tickvals": positions, "ticktext": np.array(ticks, dtype=object),
                      "automargin": True, "showgrid": False, "zeroline": False, "range": [-0.6, frame.height - 0.4]}
+    if not horizontal:
+        category_axis["tickangle"] = 0
     rate_axis = {"tickformat": ".0%", "rangemode": "tozero", "title": {"text": "rate (95% interval)"}}
     axes = ({"xaxis": rate_axis, "yaxis": category_axis | {"range": [frame.height - 0.4, -0.6]}} if horizontal
             else {"yaxis": rate_axis, "xaxis": category_axis})

@@ -4,7 +4,10 @@ from datetime import date
 
 import polars as pl
 
-from attune import charts, therapist_charts
+from attune import charts, rate_charts, therapist_charts
+from attune.rate_charts import RateSeries
+
+NO_SHOW = RateSeries("no_show", "No-show", "no_show", "kept")
 
 WEEKS = [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]
 
@@ -44,3 +47,15 @@ def test_a_period_not_settled_yet_is_off_the_repair_line():
     assert traces["Not settled yet"].marker.symbol == "circle-open"
     assert list(bands(fig)[0].x) == [*WEEKS[:2], *WEEKS[:2][::-1]]
     assert "Not settled yet" not in {t.name for t in charts.repair_rate(repairs.with_columns(settled=True)).data}
+
+
+def test_columns_carry_their_labels_level_on_two_lines_rows_on_one():
+    """Slanted labels under columns ended under the next column, and Plotly dropped the last when they crowded."""
+    hours = pl.DataFrame({"level": [f"{h:02d}:00" for h in range(8, 18)], "no_show_rate": 0.15,
+                          "no_show_low": 0.14, "no_show_high": 0.16, "no_show_small": False, "no_show": 150,
+                          "kept": 1_000})
+    columns = rate_charts.rate_intervals(hours, [NO_SHOW], horizontal=False).layout.xaxis
+    assert columns.tickangle == 0 and len(columns.ticktext) == 10
+    assert columns.ticktext[0] == "08:00<br>(n=1,000)"
+    rows = rate_charts.rate_intervals(hours, [NO_SHOW]).layout.yaxis
+    assert rows.ticktext[-1] == "17:00  (n=1,000)"
