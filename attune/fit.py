@@ -119,12 +119,12 @@ def over_time(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 FLOW_LIMIT = 20
-NOT_ASSIGNED = "Not assigned yet"
+NOT_ASSIGNED = "No therapist named"
 OTHER_THERAPISTS = "Other therapists"
 
 
 def flows(frame: pl.DataFrame, limit: int = FLOW_LIMIT) -> pl.DataFrame:
-    """from → to counts of requests made in the period ('Not assigned yet' when no new therapist is named).
+    """from → to counts of requests made in the period (NOT_ASSIGNED when the request names no new therapist).
 
     Only the `limit` therapists with the most requests on each side are named; the rest are counted together
     as "Other therapists (n)", so a network of 2,000 therapists still gives a readable grid (and not millions of
@@ -138,6 +138,16 @@ def flows(frame: pl.DataFrame, limit: int = FLOW_LIMIT) -> pl.DataFrame:
     return counted.with_columns(source=_top_or_other(counted, "source", limit),
                                 target=_top_or_other(counted, "target", limit)).group_by("source", "target").agg(
         pl.col("requests").sum()).sort("source", "target")
+
+
+def flows_note(view: str) -> str:
+    """The caption under the from → to chart, in the words of the view shown ("Matrix" or "Sankey")."""
+    sides = ("Rows", "columns") if view == "Matrix" else ("Left", "right")
+    return (f"{sides[0]}: the therapist the client asked to leave; {sides[1]}: the therapist named in the request, "
+            "the one the client moved to or, for a request declined or still open, the one asked for "
+            f"({NOT_ASSIGNED} when none is named). Counts of requests made in the period, whatever their status. "
+            f"The {FLOW_LIMIT} therapists with the most requests on each side are named; any others are counted "
+            "together.")
 
 
 def _top_or_other(counted: pl.DataFrame, side: str, limit: int) -> pl.Expr:

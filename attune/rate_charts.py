@@ -267,7 +267,7 @@ def flow_matrix(frame: pl.DataFrame) -> go.Figure:
 
 
 def _flow_order(labels: pl.Series) -> list[str]:
-    """Therapists by name, then the grouped other therapists, then 'Not assigned yet'."""
+    """Therapists by name, then the grouped other therapists, then NOT_ASSIGNED."""
     def rank(label: str) -> int:
         return 2 if label == NOT_ASSIGNED else 1 if label.startswith(OTHER_THERAPISTS) else 0
 

@@ -60,9 +60,7 @@ if made.height:
     flows = fit.flows(requests)
     st.plotly_chart(figure(rate_charts.flow_matrix if view == "Matrix" else rate_charts.flow_sankey, flows),
                     width="stretch", theme=None, key="fit_flow_chart")
-    st.caption("Rows: the therapist the client asked to leave; columns: the new therapist. Counts of requests made "
-               f"in the period. The {fit.FLOW_LIMIT} therapists with the most requests on each side are named; any "
-               "others are counted together.")
+    st.caption(fit.flows_note(view))
 
     st.subheader("After a switch")
     summary = fit.outcome_summary(requests)

@@ -89,13 +89,13 @@ def test_outcome_labels_for_endings():
 def test_flows_and_categories_and_months(requests):
     assert fit.flows(requests).rows() == [
         ("Ann Archer (T1)", "Bo Berg (T2)", 1), ("Ann Archer (T1)", "Cy Chen (T3)", 1),
-        ("Bo Berg (T2)", "Ann Archer (T1)", 1), ("Bo Berg (T2)", "Not assigned yet", 1)]
-    assert fit.flows(requests, limit=1).rows() == [  # ties go by name; 'Not assigned yet' is never grouped
+        ("Bo Berg (T2)", "Ann Archer (T1)", 1), ("Bo Berg (T2)", "No therapist named", 1)]
+    assert fit.flows(requests, limit=1).rows() == [  # ties go by name; 'No therapist named' is never grouped
         ("Ann Archer (T1)", "Other therapists (2)", 2), ("Other therapists (1)", "Ann Archer (T1)", 1),
-        ("Other therapists (1)", "Not assigned yet", 1)]
+        ("Other therapists (1)", "No therapist named", 1)]
     grid = rate_charts.flow_matrix(fit.flows(requests, limit=1))
     assert list(grid.data[0].y) == ["Ann Archer (T1)", "Other therapists (1)"]
-    assert list(grid.data[0].x) == ["Ann Archer (T1)", "Other therapists (2)", "Not assigned yet"]
+    assert list(grid.data[0].x) == ["Ann Archer (T1)", "Other therapists (2)", "No therapist named"]
     assert fit.by_category(requests)["requests"].sum() == 4
     months = fit.over_time(requests)
     assert months.group_by("month").agg(pl.col("requests").sum()).sort("month").rows() == [
@@ -114,3 +114,10 @@ def test_therapist_filter_scopes_by_the_therapist_left(con, tmp_path):
     assert sorted(only_t2["request_id"].to_list()) == ["R3", "R4"]
     assert fit.any_requests(con.cursor())
     assert fit.any_requests(con.cursor(), ("T2",)) and not fit.any_requests(con.cursor(), ())
+
+
+def test_the_flows_caption_names_the_sides_of_the_view_shown():
+    assert fit.flows_note("Matrix").startswith("Rows: the therapist the client asked to leave; columns: ")
+    assert fit.flows_note("Sankey").startswith("Left: the therapist the client asked to leave; right: ")
+    assert "declined or still open, the one asked for (No therapist named when none is named)" in fit.flows_note(
+        "Sankey")
