@@ -178,9 +178,9 @@ _interval = percent_interval
 def _standing(row: dict, min_clients: int) -> str:
     if not row["compared"]:
         return f"Too few to compare ({row['rated_clients']} clients with ratings; {min_clients} needed)"
-    notes = [f"{MEASURES[k][0].lower()} {POSITION_WORDS[row[f'{k}_position']]}" for k in MEASURES
+    notes = [f"{MEASURES[k][0]}: {POSITION_WORDS[row[f'{k}_position']]}" for k in MEASURES
              if row[f"{k}_position"] not in ("within", "no data", None)]
-    return "; ".join(notes).capitalize() if notes else "Within the expected range on every measure"
+    return "; ".join(notes) if notes else "Within the expected range on every measure"
 
 
 def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.DataFrame:
@@ -384,6 +384,16 @@ def _signals(row: dict) -> str:
     return "; ".join(notes)
 
 
+def _against(low: float, clinic: float, high: float, shown_per_unit: int = 10) -> str:
+    """Where the clinic's value falls against a therapist's 95% interval, judged on the figures as shown (one
+    decimal of a score, `shown_per_unit=10`; a tenth of a percent of a share, 1000): an interval shown as
+    "3.8 to 5.3" beside a clinic of 5.3 includes it, though 5.27 < 5.31 underneath."""
+    low, clinic, high = (round(v * shown_per_unit) for v in (low, clinic, high))
+    if low <= clinic <= high:
+        return "within chance (the interval includes the clinic)"
+    return "higher than the clinic" if low > clinic else "lower than the clinic"
+
+
 def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
             min_clients: int = MIN_CLIENTS) -> pl.DataFrame:
     """One therapist against the clinic: measure, the therapist's value with interval, the clinic's, and
@@ -400,8 +410,7 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
         interval = f" ({score(row[low])}–{score(row[high])})" if row[low] is not None else ""
         verdict = "too few to compare"
         if not few and row[low] is not None:
-            verdict = ("within chance" if row[low] <= clinic["mean_srs"] <= row[high]
-                       else "higher than the clinic" if row[low] > clinic["mean_srs"] else "lower than the clinic")
+            verdict = _against(row[low], clinic["mean_srs"], row[high])
         lines.append((label, f"{score(row[value])}{interval}", score(clinic["mean_srs"]), verdict))
     for key, (label, num, den, _) in MEASURES.items():
         mine = "—" if not row[den] else (f"{rate(row[num], row[den])} "
@@ -414,14 +423,13 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
         if mine.height:
             o = mine.row(0, named=True)
             small = o["clients"] < min_clients
-            overlap = o["improved_low"] <= whole["improved"] / whole["clients"] <= o["improved_high"]
             lines.append(("Reliably improved (ORS)", rate(o["improved"], o["clients"]),
                           rate(whole["improved"], whole["clients"]),
-                          "too few to compare" if small else "within chance" if overlap else "differs from the clinic"))
-            inside = o["adjusted_low"] is not None and \
-                o["adjusted_low"] <= whole["adjusted_change"] <= o["adjusted_high"]
+                          "too few to compare" if small else _against(
+                              o["improved_low"], whole["improved"] / whole["clients"], o["improved_high"], 1000)))
             low, high = o["adjusted_low"], o["adjusted_high"]
             adjusted = score(o["adjusted_change"]) + ("" if low is None else f" ({score(low)} to {score(high)})")
             lines.append(("Severity-adjusted ORS change (95% CI)", adjusted, score(whole["adjusted_change"]),
-                          "too few to compare" if small else "within chance" if inside else "differs from the clinic"))
+                          "too few to compare" if small or low is None
+                          else _against(low, whole["adjusted_change"], high)))
     return pl.DataFrame(lines, schema=["Measure", "This therapist", "Clinic", "Against the clinic"], orient="row")

@@ -269,3 +269,18 @@ def test_page_on_empty_database_says_what_to_do(empty_db):
     at = app_test("pages/therapists.py")
     assert not at.exception
     assert any("Import your clinic's CSV exports" in i.value for i in at.info)
+
+
+def test_a_verdict_against_the_clinic_agrees_with_the_figures_shown():
+    """5.27 to 5.31 underneath, but the page shows "3.8 to 5.3" beside a clinic of 5.3: that includes it."""
+    assert therapists._against(3.81, 5.31, 5.27).startswith("within chance")
+    assert therapists._against(3.81, 5.36, 5.27) == "lower than the clinic"
+    assert therapists._against(37.15, 37.0, 38.2) == "higher than the clinic"
+    assert therapists._against(0.3004, 0.3, 0.41, 1000).startswith("within chance")  # 30.0% shown on both
+
+
+def test_standing_names_each_measure_before_its_position():
+    row = {"compared": True, "no_show_position": "above 95%", "dropout_position": "within",
+           "below_cutoff_position": "below 99.8%"}
+    assert therapists._standing(row, 15) == ("No-show rate: above the 95% limit; "
+                                              "Sessions rated below 36: below the 99.8% limit")
