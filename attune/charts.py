@@ -278,6 +278,13 @@ def client_timeline(sessions: pl.DataFrame, switches: pl.DataFrame, srs_cutoff: 
             hovertemplate=f"%{{x|%Y-%m-%d}}<br>{name} %{{y:.1f}}<extra></extra>", **panel(2)))
     overlay.line(item_cutoff, axis="y", line={"color": GREY, "dash": "dash"}, row=2,
                  text=f"item cutoff {item_cutoff:g}", position="bottom right")
+    empty = {1: "No SRS or ORS ratings yet" if not (rated.height or ors.height) else None,
+             2: "No SRS ratings yet" if not rated.height else None}
+    for row, text in empty.items():  # said in the empty panel, not left as a blank grid
+        if text:
+            suffix = "" if row == 1 else str(row)
+            overlay.note(x=0.5, y=0.5, xref=f"x{suffix} domain", yref=f"y{suffix} domain", text=text,
+                         showarrow=False, font={"color": GREY, "size": FONT_SIZE + 2})
     panels = [1, 2]  # add_vline draws in each panel with something in it
     for status, (name, symbol, colour) in ATTENDANCE.items():
         part = booked.filter(pl.col("status") == status)

@@ -59,3 +59,19 @@ def test_columns_carry_their_labels_level_on_two_lines_rows_on_one():
     assert columns.ticktext[0] == "08:00<br>(n=1,000)"
     rows = rate_charts.rate_intervals(hours, [NO_SHOW]).layout.yaxis
     assert rows.ticktext[-1] == "17:00  (n=1,000)"
+
+
+def test_a_client_without_ratings_is_told_so_in_the_empty_panels():
+    sessions = pl.DataFrame({"occurred_at": [date(2026, 11, 2), date(2026, 11, 9)], "therapist_name": "Ann Lee",
+                             "status": ["no_show", "no_show"], **{c: [None, None] for c in charts.SRS_ITEMS},
+                             "srs_total": [None, None], "ors_total": [None, None], "comment": [None, None]},
+                            schema_overrides={c: pl.Float64 for c in [*charts.SRS_ITEMS, "srs_total", "ors_total"]})
+    switches = pl.DataFrame(schema={"requested_at": pl.Date, "from_name": pl.Utf8, "reason": pl.Utf8,
+                                    "status": pl.Utf8})
+    notes = {a.text: (a.xref, a.yref) for a in charts.client_timeline(sessions, switches).layout.annotations}
+    assert notes["No SRS or ORS ratings yet"] == ("x domain", "y domain")
+    assert notes["No SRS ratings yet"] == ("x2 domain", "y2 domain")
+    rated = sessions.with_columns(srs_total=pl.Series([35.0, 37.0]), **{c: pl.Series([8.0, 9.0])
+                                                                           for c in charts.SRS_ITEMS})
+    texts = {a.text for a in charts.client_timeline(rated, switches).layout.annotations}
+    assert not texts & {"No SRS or ORS ratings yet", "No SRS ratings yet"}
