@@ -337,8 +337,11 @@ def trend_summary(weekly_frame: pl.DataFrame, end: date, recent_weeks: int = REC
 
 
 def trend_sentence(summary: dict) -> str:
-    if not summary["recent_n"] or not summary["earlier_n"]:
-        return "Not enough ratings on both sides of the last four weeks to compare them."
+    if not summary["recent_n"]:
+        return f"No ratings since {day(summary['since'])}, so no recent change to report."
+    if not summary["earlier_n"]:
+        return (f"All {count(summary['recent_n'])} ratings of the period are from {day(summary['since'])} on: choose a "
+                "longer period in the sidebar to compare the last weeks with the weeks before.")
     change = summary["recent_mean"] - summary["earlier_mean"]
     clinic = ""
     if summary["clinic_recent_n"] and summary["clinic_earlier_n"]:

@@ -284,3 +284,17 @@ def test_standing_names_each_measure_before_its_position():
            "below_cutoff_position": "below 99.8%"}
     assert therapists._standing(row, 15) == ("No-show rate: above the 95% limit; "
                                               "Sessions rated below 36: below the 99.8% limit")
+
+
+def test_the_trend_sentence_says_why_there_is_no_comparison():
+    since = date(2026, 11, 2)
+    both = {"since": since, "recent_n": 40, "recent_mean": 36.0, "earlier_n": 120, "earlier_mean": 37.0,
+            "clinic_recent_n": 900, "clinic_recent_mean": 37.1, "clinic_earlier_n": 2700, "clinic_earlier_mean": 37.0}
+    assert therapists.trend_sentence(both) == ("Mean SRS since 2026-11-02: 36.0 over 40 ratings, against 37.0 over "
+                                               "120 ratings before (-1.0). The clinic moved +0.1 over the same weeks.")
+    short = both | {"earlier_n": 0, "earlier_mean": None}
+    assert therapists.trend_sentence(short) == (
+        "All 40 ratings of the period are from 2026-11-02 on: choose a longer period in the sidebar to compare the "
+        "last weeks with the weeks before.")
+    quiet = both | {"recent_n": 0, "recent_mean": None}
+    assert therapists.trend_sentence(quiet) == "No ratings since 2026-11-02, so no recent change to report."
