@@ -52,6 +52,7 @@ def overdispersion_note(phi: float) -> str:
 NO_SPREAD_NOTE = ("Here the therapists' means differ no more than chance alone would make them differ, so every "
                   "estimate sits at the clinic mean: the data cannot tell these therapists' alliance apart.")
 # The three rates drawn on funnel plots: label, numerator, denominator, what the denominator counts.
+CLINIC_ROW = "clinic"  # the therapist_id of the outcomes' whole-clinic row
 MEASURES = {
     "no_show": ("No-show rate", "no_show", "no_show_denominator", "sessions booked (attended, no-show, late cancel)"),
     "dropout": ("Dropout rate", "dropouts", "ended_episodes", "episodes ended in the period"),
@@ -89,7 +90,7 @@ def mark_selected(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     on clinic_scope(filters) and mark the choice here: choosing another therapist then runs no query."""
     if "therapist_id" not in frame.columns:  # ors_outcomes' empty answer
         return frame
-    return frame.with_columns(selected=_selected(filters) | (pl.col("therapist_id") == "clinic"))
+    return frame.with_columns(selected=_selected(filters) | (pl.col("therapist_id") == CLINIC_ROW))
 
 
 def alliance(clients: pl.DataFrame) -> pl.DataFrame:
@@ -257,7 +258,7 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
     )
     per = pairs.group_by("therapist_id").agg(pl.col("therapist_name").first(), *_ors_aggregates())
     clinic = pairs.select(_ors_aggregates()).with_columns(
-        therapist_id=pl.lit("clinic"), therapist_name=pl.lit("Whole clinic"))
+        therapist_id=pl.lit(CLINIC_ROW), therapist_name=pl.lit("Whole clinic"))
     out = pl.concat([per.sort("therapist_name", "therapist_id"), clinic.select(per.columns)])
     low, high = metrics.wilson_interval(out["improved"].to_numpy(), out["clients"].to_numpy())
     adj_low, adj_high = metrics.mean_interval(out["adjusted_change"].to_numpy(), out["adjusted_sd"].to_numpy(),
@@ -265,7 +266,7 @@ def ors_outcomes(cur: duckdb.DuckDBPyConnection, filters: Filters, min_clients: 
     return mark_selected(out.with_columns(
         improved_low=pl.Series(low), improved_high=pl.Series(high),
         adjusted_low=pl.Series(adj_low).fill_nan(None), adjusted_high=pl.Series(adj_high).fill_nan(None),
-        compared=(pl.col("clients") >= min_clients) | (pl.col("therapist_id") == "clinic"),
+        compared=(pl.col("clients") >= min_clients) | (pl.col("therapist_id") == CLINIC_ROW),
     ), filters)
 
 
@@ -292,7 +293,8 @@ def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.Data
     shown = outcomes.filter(pl.col("selected"))
     hide = ~pl.col("compared")
     return shown.select(
-        therapist_label().alias("Therapist"),
+        pl.when(pl.col("therapist_id") == CLINIC_ROW).then(pl.col("therapist_name")).otherwise(therapist_label())
+        .alias("Therapist"),  # "Whole clinic", not "Whole clinic (clinic)"
         pl.col("clients").alias("Clients rated twice or more"),
         pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
             _rate("improved", "clients")).alias("Reliably improved"),
@@ -422,7 +424,7 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
         lines.append((label, mine, rate(clinic[num], clinic[den]), verdict))
     if not outcomes.is_empty():
         mine = outcomes.filter(pl.col("therapist_id") == therapist_id)
-        whole = outcomes.filter(pl.col("therapist_id") == "clinic").row(0, named=True)
+        whole = outcomes.filter(pl.col("therapist_id") == CLINIC_ROW).row(0, named=True)
         if mine.height:
             o = mine.row(0, named=True)
             small = o["clients"] < min_clients

@@ -149,6 +149,8 @@ def test_ors_outcomes_reliable_improvement_by_hand(small):
     assert out["therapist_id"].to_list()[-1] == "clinic"
     shown = therapists.ors_table(out.with_columns(selected=pl.col("therapist_id") != "clinic"), min_clients=1)
     assert shown["Therapist"][0] == "Ann Able (T1)"  # a network has therapists who share a name: the id is written too
+    with_clinic = therapists.ors_table(out.with_columns(selected=True), min_clients=1)
+    assert with_clinic["Therapist"][-1] == "Whole clinic"
 
 
 def test_without_episodes_or_ors_dropout_is_estimated_and_outcomes_empty(con, write_csv):
