@@ -179,10 +179,17 @@ def _appointments(rng, episodes: pl.DataFrame, start: date, end: date) -> pl.Dat
     first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     number = np.arange(len(ep_idx)) - np.repeat(first, lengths) + 1
     jitter = rng.choice([0, 0, 0, 0, 0, 1, -1, 7], len(ep_idx)) * (number > 1)
-    day = episodes["start_offset"].to_numpy()[ep_idx] + (number - 1) * episodes["interval"].to_numpy()[ep_idx]
+    # An episode that would start on a weekend starts on a weekday instead, spread over the five (its sessions
+    # keep that weekday): moving every weekend session to the Monday after gave Mondays three times the
+    # appointments of any other day.
+    offset = episodes["start_offset"].to_numpy()
+    first_weekday = (np.datetime64(start, "D").view("int64") + offset + 3) % 7  # 0 = Monday (1970-01-01: a Thursday)
+    offset = offset + np.where(first_weekday >= 5, (np.arange(episodes.height) % 5 - first_weekday) % 7, 0)
+    day = offset[ep_idx] + (number - 1) * episodes["interval"].to_numpy()[ep_idx]
     when = np.datetime64(start, "D") + (day + jitter).astype("timedelta64[D]")
-    weekday = (when.view("int64") + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
-    when = when + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0)).astype("timedelta64[D]")
+    weekday = (when.view("int64") + 3) % 7
+    # a session a day off its usual weekday that fell on a weekend: Saturday back to Friday, Sunday on to Monday
+    when = when + np.where(weekday == 5, -1, np.where(weekday == 6, 1, 0)).astype("timedelta64[D]")
     weekday = (when.view("int64") + 3) % 7
     hour = episodes["hour"].to_numpy()[ep_idx]
     p_noshow = (episodes["noshow_prop"].to_numpy()[ep_idx] + 0.015 + 0.13 * (number == 1)

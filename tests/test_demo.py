@@ -47,6 +47,14 @@ def test_no_show_rate_and_weekday_and_first_session_effects(clinic):
                                                        "clinician_cancel"}
 
 
+def test_appointments_spread_over_the_working_week(clinic):
+    """Weekend sessions were all moved to the Monday after: Mondays had three times any other day's."""
+    per_day = clinic.sessions.group_by(pl.col("scheduled_at").dt.weekday().alias("wd")).len()
+    counts = dict(per_day.iter_rows())
+    assert set(counts) == {1, 2, 3, 4, 5}
+    assert max(counts.values()) < 1.25 * min(counts.values())
+
+
 def test_dropout_near_one_in_five_and_switches_rare(clinic):
     ended = clinic.episodes.filter(pl.col("end_reason").is_not_null())
     dropout = (ended["end_reason"] == "dropout").mean()
