@@ -32,10 +32,19 @@ POSITION_STYLE = {
     "within": ("Within the 95% limits", BLUE, "circle"),
     "above 95%": ("Above the 95% limit", ORANGE, "diamond"),
     "above 99.8%": ("Above the 99.8% limit", FLAG, "diamond"),
-    "below 95%": ("Below the 95% limit", GREEN, "triangle-down"),
+    "below 95%": ("Below the 95% limit", GREEN, "triangle-down-open"),  # hollow: apart from below 99.8%
     "below 99.8%": ("Below the 99.8% limit", GREEN, "triangle-down"),
 }
 MANY = 40  # above this many therapists, label only the clearest outliers and shrink the markers
+
+
+def funnel_note(therapist_count: int) -> str:
+    """The caption over the funnel plots: which points `funnel` names depends on how many therapists there are."""
+    named = ("the names are written beside those outside the 99.8% limits; hover any point for its therapist"
+             if therapist_count > MANY else "they are named")
+    return ("Funnel plots: each point is a therapist, the lines are the clinic rate and the range chance alone would "
+            "give at that caseload (95% and 99.8%). Only a point outside the limits differs from the clinic: those "
+            f"points are coloured, and {named}.")
 
 
 def _short(name: str) -> str:
@@ -82,12 +91,16 @@ def funnel(points: pl.DataFrame, curve: pl.DataFrame, p0: float, title: str, uni
         if part.is_empty():
             continue
         named = position != "within" and (not many or "99.8" in position or highlight)
-        labels = [_short(n) for n in part["therapist_name"]] if named or (highlight and part.height <= MANY) else None
+        # in a network, with the id: therapists there share names ("Amara C." twice)
+        labels = ([f"{_short(n)} ({t})" if many else _short(n) for n, t in
+                   part.select("therapist_name", "therapist_id").iter_rows()]
+                  if named or (highlight and part.height <= MANY) else None)
+        edge = ({"color": colour, "width": 2} if symbol.endswith("-open") else {"color": "white", "width": 1})
         fig.add_trace(scatter(
             x=part["denominator"], y=part["rate"], mode="markers+text" if labels else "markers", text=labels,
             textposition="top center", textfont={"size": FONT_SIZE - 2},
             name=label, marker={"color": colour, "symbol": symbol, "size": 8 if many else 13,
-                                "opacity": 0.8 if many else 1, "line": {"color": "white", "width": 1}},
+                                "opacity": 0.8 if many else 1, "line": edge},
             customdata=_custom(part, unit), hovertemplate=_HOVER))
     return fig
 

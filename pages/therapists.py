@@ -48,9 +48,6 @@ if compared.is_empty():
     st.info(f"No therapist had {min_clients} or more clients with ratings in this period, so none can be compared "
             "fairly. Choose a longer period in the sidebar.")
 else:
-    st.caption("Funnel plots: each point is a therapist, the lines are the clinic rate and the range chance alone "
-               "would give at that caseload (95% and 99.8%). Only a point outside the limits differs from the "
-               "clinic; coloured and named points are those.")
     highlight = bool(filters.therapist_ids)
     totals = therapists.clinic_totals(frame)
     tab_names = [label for label, *_ in therapists.MEASURES.values()] + ["Alliance (SRS), shrunk"]
@@ -64,6 +61,7 @@ else:
             if points.is_empty() or totals[f"{key}_rate"] is None:
                 st.info(f"No {unit} among the compared therapists in this period.")
                 continue
+            st.caption(charts.funnel_note(points.height))
             phi = frame[f"{key}_phi"][0]
             curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1, phi)
             st.plotly_chart(figure(charts.funnel, points, curve, totals[f"{key}_rate"], label, unit, highlight),

@@ -75,3 +75,28 @@ def test_a_client_without_ratings_is_told_so_in_the_empty_panels():
                                                                            for c in charts.SRS_ITEMS})
     texts = {a.text for a in charts.client_timeline(rated, switches).layout.annotations}
     assert not texts & {"No SRS or ORS ratings yet", "No SRS ratings yet"}
+
+
+def funnel_points(n: int) -> pl.DataFrame:
+    """n therapists sharing two names, the first two outside the 99.8% and 95% limits below."""
+    positions = ["below 99.8%", "below 95%"] + ["within"] * (n - 2)
+    return pl.DataFrame({"therapist_id": [f"T{i:03d}" for i in range(n)],
+                         "therapist_name": ["Amara Castillo" if i % 2 else "Elias Kowalski" for i in range(n)],
+                         "events": 5, "denominator": 100, "rate": [0.01, 0.03] + [0.1] * (n - 2),
+                         "position": positions, "selected": False})
+
+
+def test_funnel_names_its_outliers_and_says_which_it_names():
+    curve = pl.DataFrame({"n": [10.0, 120.0], "lo95": [0.0, 0.05], "hi95": [0.3, 0.15], "lo998": [0.0, 0.03],
+                          "hi998": [0.4, 0.2]})
+    clinic = therapist_charts.funnel(funnel_points(12), curve, 0.1, "No-show rate", "appointments")
+    traces = {t.name: t for t in clinic.data}
+    assert list(traces["Below the 99.8% limit"].text) == ["Elias K."]
+    assert list(traces["Below the 95% limit"].text) == ["Amara C."]
+    assert traces["Below the 95% limit"].marker.symbol != traces["Below the 99.8% limit"].marker.symbol
+    assert therapist_charts.funnel_note(12).endswith("those points are coloured, and they are named.")
+    network = therapist_charts.funnel(funnel_points(200), curve, 0.1, "No-show rate", "appointments")
+    traces = {t.name: t for t in network.data}
+    assert list(traces["Below the 99.8% limit"].text) == ["Elias K. (T000)"]  # two share each name: the id too
+    assert traces["Below the 95% limit"].text is None
+    assert "names are written beside those outside the 99.8% limits" in therapist_charts.funnel_note(200)
