@@ -209,7 +209,7 @@ def weekly_trend(frame: pl.DataFrame, srs_cutoff: float = 36.0) -> go.Figure:
     fig.add_trace(scatter(
         x=frame["week"], y=frame["no_show_rate"], mode="lines+markers", line={"color": ORANGE, "width": 3},
         name="No-show rate", customdata=frame.select("no_show", "no_show_denominator").to_numpy(),
-        hovertemplate="Week of %{x|%Y-%m-%d}<br>No-show %{y:.1%} (%{customdata[0]} of %{customdata[1]})"
+        hovertemplate="Week of %{x|%Y-%m-%d}<br>No-show %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})"
                       "<extra></extra>", **panel(2)))
     return Overlay(fig).line(srs_cutoff, axis="y", line={"color": GREY, "dash": "dash"}, row=1,
                              text=f"cutoff {srs_cutoff:g}", position="bottom right").draw(font_size=FONT_SIZE + 1)
@@ -361,8 +361,8 @@ def repair_by_therapist(frame: pl.DataFrame, clinic_share: float | None, min_cas
                  "array": (shown["high"] - shown["share_repaired"]).to_numpy(),
                  "arrayminus": (shown["share_repaired"] - shown["low"]).to_numpy()},
         customdata=shown.select("repaired", "resolved", "clients").to_numpy(),
-        hovertemplate="%{y}<br>%{x:.0%} repaired (%{customdata[0]} of %{customdata[1]})<br>"
-                      "%{customdata[2]} clients rated<extra></extra>"),
+        hovertemplate="%{y}<br>%{x:.0%} repaired (%{customdata[0]:,} of %{customdata[1]:,})<br>"
+                      "%{customdata[2]:,} clients rated<extra></extra>"),
         height=max(260, 34 * shown.height + 110), showlegend=False,
         xaxis={"title": {"text": "Share of ruptures repaired (95% interval)"}, "tickformat": ".0%",
                "range": [-0.02, 1.02]})
@@ -388,16 +388,16 @@ def repair_rate(frame: pl.DataFrame) -> go.Figure:
     fig.add_trace(scatter(
         x=shown["period_start"], y=shown["share_repaired"], mode="lines+markers", line={"color": GREEN, "width": 3},
         name="Share repaired", customdata=shown.select("repaired", "resolved", "open").to_numpy(),
-        hovertemplate="%{x|%Y-%m-%d}<br>%{y:.0%} repaired (%{customdata[0]} of %{customdata[1]} ruptures with an "
-                      "outcome)<br>%{customdata[2]} still open<extra></extra>"))
+        hovertemplate="%{x|%Y-%m-%d}<br>%{y:.0%} repaired (%{customdata[0]:,} of %{customdata[1]:,} ruptures with an "
+                      "outcome)<br>%{customdata[2]:,} still open<extra></extra>"))
     if early.height:
         fig.add_trace(scatter(
             x=early["period_start"], y=early["share_repaired"], mode="markers", name="Not settled yet",
             marker={"symbol": "circle-open", "size": 11, "color": GREY, "line": {"width": 2}},
             customdata=early.select("repaired", "resolved", "open", "ruptures").to_numpy(),
-            hovertemplate="%{x|%Y-%m-%d}: not settled yet<br>%{y:.0%} repaired so far (%{customdata[0]} of "
-                          "%{customdata[1]} with an outcome)<br>%{customdata[2]} of %{customdata[3]} ruptures still "
-                          "open<extra></extra>"))
+            hovertemplate="%{x|%Y-%m-%d}: not settled yet<br>%{y:.0%} repaired so far (%{customdata[0]:,} of "
+                          "%{customdata[1]:,} with an outcome)<br>%{customdata[2]:,} of %{customdata[3]:,} ruptures "
+                          "still open<extra></extra>"))
     return fig
 
 
@@ -437,7 +437,7 @@ def therapist_srs(frame: pl.DataFrame, clinic_mean: float | None, srs_cutoff: fl
                  "array": (ordered["high"] - ordered["mean_srs"]).fill_null(0).to_numpy(),
                  "arrayminus": (ordered["mean_srs"] - ordered["low"]).fill_null(0).to_numpy()},
         customdata=ordered.select("clients", "rated").to_numpy(),
-        hovertemplate="%{y}<br>Mean SRS %{x:.1f}<br>%{customdata[0]} clients, %{customdata[1]} ratings"
+        hovertemplate="%{y}<br>Mean SRS %{x:.1f}<br>%{customdata[0]:,} clients, %{customdata[1]:,} ratings"
                       "<extra></extra>"),
         height=max(260, 34 * ordered.height + 110), showlegend=False,
         xaxis={"title": {"text": "Mean SRS total (95% interval)"}})

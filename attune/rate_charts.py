@@ -110,7 +110,7 @@ def rate_intervals(frame: pl.DataFrame, series: list[RateSeries], level: str = "
         common = {"mode": "markers", "name": s.name, "customdata": custom,
                   "marker": {"color": s.colour, "size": 12, "line": {"color": s.colour, "width": 2}}}
         value = "%{x:.1%}" if horizontal else "%{y:.1%}"
-        hover = (f"%{{customdata[0]}}<br>{s.name}: {value} (%{{customdata[1]}} of %{{customdata[2]}})"
+        hover = (f"%{{customdata[0]}}<br>{s.name}: {value} (%{{customdata[1]:,}} of %{{customdata[2]:,}})"
                  "<br>95% interval %{customdata[3]:.1%}–%{customdata[4]:.1%}<extra></extra>")
         if horizontal:
             fig.add_trace(scatter(x=rate, y=where, error_x=errors, hovertemplate=hover, **common))
@@ -148,7 +148,7 @@ def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
                 continue
             mark = "*" if row["kept"] < small else ""
             z[-1].append(row["no_show_rate"])
-            text[-1].append(f"{row['no_show_rate']:.0%}{mark}<br>of {row['kept']}")
+            text[-1].append(f"{row['no_show_rate']:.0%}{mark}<br>of {row['kept']:,}")
             custom[-1].append([row["no_show"], row["kept"]])
     # The colour scale stops at the highest rate over a sound denominator, so one missed booking out of one
     # does not wash out every other cell.
@@ -159,7 +159,7 @@ def weekday_hour_heatmap(frame: pl.DataFrame, small: int) -> go.Figure:
         texttemplate="%{text}", textfont={"size": FONT_SIZE - 2}, customdata=custom, colorscale="Blues", zmin=0,
         zmax=max(top or 0.0, 0.05), xgap=2, ygap=2,
         colorbar={"title": "no-show", "tickformat": ".0%"},
-        hovertemplate="%{y} %{x}<br>No-show %{z:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
+        hovertemplate="%{y} %{x}<br>No-show %{z:.1%} (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
         height=max(300, 90 + 62 * len(present)), yaxis={"autorange": "reversed"}, xaxis={"type": "category"})
 
 
@@ -174,7 +174,7 @@ def rate_trend(frame: pl.DataFrame, series: list[RateSeries], x: str = "period",
         fig.add_trace(scatter(
             x=frame[x], y=frame[f"{s.prefix}_rate"], mode="lines+markers", name=s.name, customdata=custom,
             line={"color": s.colour, "width": 3}, marker={"color": s.colour, "size": 9},
-            hovertemplate=f"%{{x|%Y-%m-%d}}<br>{s.name}: %{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}})"
+            hovertemplate=f"%{{x|%Y-%m-%d}}<br>{s.name}: %{{y:.1%}} (%{{customdata[0]:,}} of %{{customdata[1]:,}})"
                           "<extra></extra>"))
         rates = frame[f"{s.prefix}_rate"].to_list()
         hollow = [k for k, sm in enumerate(small) if sm and rates[k] is not None]
@@ -206,7 +206,7 @@ def retention_curves(curves: pl.DataFrame) -> go.Figure:
             line={"color": colour, "width": 4 if i == 0 else 3},
             customdata=rows.select("at_risk", "events", "censored").to_numpy(),
             hovertemplate=f"{name}<br>after %{{x}} sessions: %{{y:.1%}} still in therapy<br>"
-                          "%{customdata[0]} at risk, %{customdata[1]} left, %{customdata[2]} censored"
+                          "%{customdata[0]:,} at risk, %{customdata[1]:,} left, %{customdata[2]:,} censored"
                           "<extra></extra>"))
     return fig
 
@@ -246,7 +246,7 @@ def category_bars(frame: pl.DataFrame) -> go.Figure:
     return new_figure(bar(
         x=frame["requests"], y=frame["category"], orientation="h",
         marker_color=[CATEGORY_COLOURS[c] for c in frame["category"]],
-        text=[f"{n} of {total} ({n / total:.0%})" for n in frame["requests"]], textposition="outside",
+        text=[f"{n:,} of {total:,} ({n / total:.0%})" for n in frame["requests"]], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}: %{x} requests<extra></extra>"),
         height=max(260, 70 + 52 * frame.height), showlegend=False, yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"title": {"text": "requests made"}, "rangemode": "tozero", "range": [0, frame["requests"].max() * 1.7]})
@@ -296,7 +296,7 @@ def outcome_bars(counts: pl.DataFrame, order: list[str]) -> go.Figure:
                                                                   return_dtype=pl.Int64)).sort("o")
     return new_figure(bar(
         x=rows["switches"], y=rows["outcome"], orientation="h", marker_color=PALETTE[2],
-        text=[f"{n} of {total}" for n in rows["switches"]], textposition="outside", cliponaxis=False,
+        text=[f"{n:,} of {total:,}" for n in rows["switches"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>"),
         height=max(240, 70 + 50 * rows.height), showlegend=False, yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"title": {"text": "completed switches"}, "range": [0, rows["switches"].max() * 1.35],

@@ -105,7 +105,7 @@ def funnel(points: pl.DataFrame, curve: pl.DataFrame, p0: float, title: str, uni
     return fig
 
 
-_HOVER = "<b>%{customdata[0]}</b><br>%{y:.1%}: %{customdata[1]} of %{x} %{customdata[2]}<br>%{customdata[3]}" \
+_HOVER = "<b>%{customdata[0]}</b><br>%{y:.1%}: %{customdata[1]:,} of %{x:,} %{customdata[2]}<br>%{customdata[3]}" \
          "<extra></extra>"
 
 
@@ -133,7 +133,7 @@ def alliance_intervals(frame: pl.DataFrame, grand_mean: float, highlight: bool =
                        for r in frame.iter_rows(named=True)], dtype=object)
     hover = ("<b>%{customdata[0]}</b><br>Shrunk mean %{" + ("y" if many else "x") + ":.1f}<br>"
              "Raw mean %{customdata[1]:.1f} (%{customdata[2]:.1f}–%{customdata[3]:.1f})<br>"
-             "%{customdata[4]} ratings from %{customdata[5]} clients; own data weigh %{customdata[6]:.0%}"
+             "%{customdata[4]:,} ratings from %{customdata[5]:,} clients; own data weigh %{customdata[6]:.0%}"
              "<extra></extra>")
     error = {"type": "data", "symmetric": False, "thickness": 2, "width": 0 if many else 6}
     if many:
@@ -188,7 +188,7 @@ def therapist_trend(frame: pl.DataFrame, name: str, srs_cutoff: float = 36.0) ->
     fig.add_trace(scatter(
         x=frame["week"], y=frame["no_show_rate"], mode="lines+markers", line={"color": ORANGE, "width": 3},
         name=f"No-show rate, {name}", customdata=frame.select("no_show", "no_show_denominator").to_numpy(),
-        hovertemplate="Week of %{x|%Y-%m-%d}<br>No-show %{y:.1%} (%{customdata[0]} of %{customdata[1]})"
+        hovertemplate="Week of %{x|%Y-%m-%d}<br>No-show %{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})"
                       "<extra></extra>", showlegend=False, **panel(2)))
     fig.add_trace(scatter(
         x=frame["week"], y=frame["clinic_no_show_rate"], mode="lines", line={"color": GREY, "width": 2, "dash": "dash"},

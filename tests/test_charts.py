@@ -100,3 +100,12 @@ def test_funnel_names_its_outliers_and_says_which_it_names():
     assert list(traces["Below the 99.8% limit"].text) == ["Elias K. (T000)"]  # two share each name: the id too
     assert traces["Below the 95% limit"].text is None
     assert "names are written beside those outside the 99.8% limits" in therapist_charts.funnel_note(200)
+
+
+def test_counts_in_labels_and_hovers_have_thousands_separators():
+    grid = pl.DataFrame({"weekday": [1], "hour": [9], "no_show_rate": [0.15], "no_show": [972], "kept": [6481]})
+    heat = rate_charts.weekday_hour_heatmap(grid, 20).data[0]
+    assert heat.text[0][0] == "15%<br>of 6,481"
+    assert "%{customdata[0]:,} of %{customdata[1]:,}" in heat.hovertemplate
+    hovers = [t.hovertemplate for t in charts.repair_rate(REPAIRS.with_columns(settled=True)).data if t.hovertemplate]
+    assert hovers and all("%{customdata[0]:,} of %{customdata[1]:,}" in h for h in hovers)
