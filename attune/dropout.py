@@ -174,6 +174,9 @@ def retention(frame: pl.DataFrame, therapist_ids: Sequence[str] = (), event: str
     return pl.concat(curves).select("group", *KM_SCHEMA)
 
 
+RETENTION_PERCENTS = ("Still in therapy %", "95% low %", "95% high %")
+
+
 def retention_table(curves: pl.DataFrame) -> pl.DataFrame:
     """The retention curves as a readable table (the life table behind the chart)."""
     return curves.select(
@@ -182,9 +185,8 @@ def retention_table(curves: pl.DataFrame) -> pl.DataFrame:
         pl.col("at_risk").alias("At risk"),
         pl.col("events").alias("Left"),
         pl.col("censored").alias("Censored"),
-        (100 * pl.col("survival")).round(1).alias("Still in therapy %"),
-        (100 * pl.col("low")).round(1).alias("95% low %"),
-        (100 * pl.col("high")).round(1).alias("95% high %"),
+        *((100 * pl.col(c)).round(1).alias(name) for c, name in zip(("survival", "low", "high"),
+                                                                     RETENTION_PERCENTS, strict=True)),
     )
 
 

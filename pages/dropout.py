@@ -12,7 +12,7 @@ from attune.survival import median_time, survival_at
 from attune.ui import sidebar
 from attune.ui.cache import figure, load
 from attune.ui.empty import stop_empty
-from attune.ui.tables import show_table
+from attune.ui.tables import ONE_DECIMAL, show_table
 
 DROPOUT = RateSeries("dropout", "Dropout", "dropouts", "ended", BLUE)
 EARLY = RateSeries("early", f"Early dropout (≤{dropout.EARLY_SESSIONS} sessions)", "early_dropouts", "ended", ORANGE)
@@ -74,7 +74,8 @@ else:
         + f". Still in therapy {reached}"
         + (f"; half had left by session {median}." if median is not None else "."))
     show_table(dropout.retention_table(curves), "retention curve", filters, key="dropout_km",
-               suppression_spec=dropout.RETENTION_SPEC)
+               suppression_spec=dropout.RETENTION_SPEC,
+               column_config=dict.fromkeys(dropout.RETENTION_PERCENTS, ONE_DECIMAL))
 
 st.subheader("By therapist")
 therapists = data.therapists

@@ -106,6 +106,9 @@ def test_dropout_page_matches_the_overview_and_compares_therapists(demo_db, demo
     at.multiselect(key="dropout_km_therapists").select(chosen).run()
     no_exception(at)
     groups = set(table_with(at, "Still in therapy %")["Group"])
+    grid = json.loads(next(d for d in at.dataframe if "Still in therapy %" in d.value.columns).proto.columns)
+    for column in ("Still in therapy %", "95% low %", "95% high %"):  # 96.0 beside 96.3, not 96
+        assert grid[column]["type_config"]["format"] == "%.1f"
     assert dropout.CLINIC in groups and any(f"({chosen})" in g for g in groups)
     lines = [t["name"] for t in chart(at, "dropout_km_chart")["data"] if t.get("mode") == "lines" and not t.get("fill")]
     assert len(lines) == 2 and lines[0] == dropout.CLINIC

@@ -16,6 +16,7 @@ ROW_LEVEL_NOT_ALLOWED = "Downloads of row-level tables are limited to roles allo
 ROWS_SHOWN = 1_000
 # For a whole-number column that names something (a batch, a line, an event) rather than counts: no separators.
 PLAIN_NUMBER = st.column_config.NumberColumn(format="%d")
+ONE_DECIMAL = st.column_config.NumberColumn(format="%.1f")  # 96.0 beside 96.3, not 96
 
 
 def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
