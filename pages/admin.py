@@ -8,7 +8,7 @@ from attune.ui.access import require
 from attune.ui.cache import cursor
 from attune.ui.tables import show_table
 
-sidebar.render()
+sidebar.render(with_filters=False)
 viewer = st.session_state["viewer"]
 st.title("Admin")
 require(viewer.is_director, "user management and the audit log (directors only)")

@@ -7,7 +7,7 @@ import streamlit as st
 from attune.ui import data_import, sidebar
 from attune.ui.access import require
 
-sidebar.render()
+sidebar.render(with_filters=False)
 viewer = st.session_state["viewer"]
 st.title("Data")
 require(viewer.can_import, "importing data and undoing imports (directors and analysts)")

@@ -7,7 +7,7 @@ import streamlit as st
 from attune import glossary
 from attune.ui import sidebar
 
-filters = sidebar.render()
+sidebar.render(with_filters=False)
 st.title("Glossary")
 st.caption("Every number in Attune, defined once; the thresholds with the research they come from.")
 

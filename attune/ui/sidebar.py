@@ -39,8 +39,11 @@ WIDGET_FIELDS = {"flt_therapists": "therapist_ids", "flt_teams": "supervisors", 
                  "flt_services": "services"}
 
 
-def render() -> Filters:
+def render(with_filters: bool = True) -> Filters | None:
     """Sign the viewer in, draw the sidebar and return the filters; call it first thing on every page.
+
+    `with_filters=False` is for the pages the filters do not apply to (Data, Glossary, Admin): no filter widgets
+    there, and the selection (kept in session state and the URL) waits for the next page that has them.
 
     The viewer's scope (which therapists they may see) goes into the filters, and from there into every
     query. The selection lives in session state under its own key (not only in widget state), so it
@@ -54,6 +57,10 @@ def render() -> Filters:
     extent = load(data_extent)
     options = load(filter_options, visible)
     _freshness(extent)
+    if not with_filters:
+        if SELECTION in st.session_state:  # the link still carries the selection to the next page
+            _write_url(filters.to_query(st.session_state[SELECTION]))
+        return None
     as_of = as_of_date(extent)
     first = extent["first_session"].date() if extent["first_session"] else None
     choices = Choices(
