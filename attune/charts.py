@@ -5,9 +5,10 @@ Okabe-Ito colours (colour-blind safe); red/amber kept for flags only. Fonts size
 
 from __future__ import annotations
 
+import calendar
 import copy
 import functools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
@@ -401,10 +402,38 @@ def repair_rate(frame: pl.DataFrame) -> go.Figure:
     return fig
 
 
-def theme_counts(frame: pl.DataFrame, themes: list[str]) -> go.Figure:
+def partial_months(start: date, end: date) -> dict[date, str]:
+    """The months at either end of the period that it covers only in part, each with a note for its bar
+    ("3 of 31 days"): a month's count read beside whole months looks like a fall when it is a part."""
+    partial = {}
+    for first in sorted({start.replace(day=1), end.replace(day=1)}):
+        length = calendar.monthrange(first.year, first.month)[1]
+        covered = (min(end, first.replace(day=length)) - max(start, first)).days + 1
+        if covered < length:
+            partial[first] = f"{covered} of {length} days"
+    return partial
+
+
+def mark_partial_months(fig: go.Figure, months: pl.Series, totals: pl.Series, period: tuple[date, date] | None) -> None:
+    """Fade the bars of the months the period covers only in part and say so above them (stacked month bars
+    whose x is each month's first day, `totals` the stack heights)."""
+    if period is None:
+        return
+    partial = partial_months(*period)
+    for trace in fig.data:  # a trace's x is held as numpy datetime64, whether given dates or datetimes
+        trace.marker.opacity = [0.4 if np.datetime64(x, "D").astype(date) in partial else 1.0 for x in trace.x]
+    days = [m.date() if isinstance(m, datetime) else m for m in months]
+    for month, total in zip(days, totals, strict=True):
+        if month in partial:
+            fig.add_annotation(x=month, y=total, text=f"part month:<br>{partial[month]}", showarrow=False,
+                               yanchor="bottom", yshift=4, font={"color": GREY, "size": FONT_SIZE - 2})
+
+
+def theme_counts(frame: pl.DataFrame, themes: list[str], period: tuple[date, date] | None = None) -> go.Figure:
     """Comments per theme per period as stacked bars (attune.themes.over_time: period_start, theme, comments).
 
-    `themes` fixes the order and so the colour of each theme, whatever the filters leave.
+    `themes` fixes the order and so the colour of each theme, whatever the filters leave. With the `period`
+    (start, end), a month it covers only in part is faded and labelled (mark_partial_months).
     """
     fig = new_figure(height=380, barmode="stack", legend={"traceorder": "normal"},
                      yaxis={"title": {"text": "Comments"}}, xaxis={"tickformat": "%b<br>%Y", "dtick": "M1"})
@@ -415,6 +444,8 @@ def theme_counts(frame: pl.DataFrame, themes: list[str]) -> go.Figure:
         fig.add_trace(bar(x=part["period_start"], y=part["comments"], name=theme,
                           marker_color=PALETTE[i % len(PALETTE)],
                           hovertemplate=f"%{{x|%b %Y}}<br>{theme}: %{{y}} comments<extra></extra>"))
+    stacks = frame.group_by("period_start").agg(pl.col("comments").sum()).sort("period_start")
+    mark_partial_months(fig, stacks["period_start"], stacks["comments"], period)
     return fig
 
 

@@ -8,6 +8,7 @@ denominator are drawn hollow and labelled "small".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,6 +25,7 @@ from attune.charts import (
     SKY,
     band,
     bar,
+    mark_partial_months,
     new_figure,
     reference_line,
     scatter,
@@ -226,8 +228,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def category_months(frame: pl.DataFrame) -> go.Figure:
-    """Requests per month stacked by reason category."""
+def category_months(frame: pl.DataFrame, period: tuple[date, date] | None = None) -> go.Figure:
+    """Requests per month stacked by reason category; a month the `period` covers only in part is faded and
+    labelled."""
     fig = new_figure(height=380, barmode="stack", xaxis={"tickformat": "%b<br>%Y", "dtick": "M1"},
                      yaxis={"title": {"text": "requests"}, "rangemode": "tozero",
                             "dtick": 1 if frame["requests"].sum() < 12 else None})
@@ -238,6 +241,8 @@ def category_months(frame: pl.DataFrame) -> go.Figure:
         fig.add_trace(bar(x=rows["month"], y=rows["requests"], name=category,
                           marker_color=CATEGORY_COLOURS[category],
                           hovertemplate=f"%{{x|%b %Y}}<br>{category}: %{{y}}<extra></extra>"))
+    stacks = frame.group_by("month").agg(pl.col("requests").sum()).sort("month")
+    mark_partial_months(fig, stacks["month"], stacks["requests"], period)
     return fig
 
 

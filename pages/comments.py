@@ -34,7 +34,8 @@ else:
     show_table(counts.drop("therapist_id"), "comment-themes-by-therapist", filters, key="comments_counts",
                on_select="rerun", selection_mode="single-row")
     st.subheader("Over time")
-    st.plotly_chart(figure(charts.theme_counts, themes.over_time(tagged), [t.label for t in themes.THEMES]),
+    st.plotly_chart(figure(charts.theme_counts, themes.over_time(tagged), [t.label for t in themes.THEMES],
+                           (filters.start, filters.end)),
                     width="stretch",
                     theme=None, key="comments_chart")
 

@@ -42,8 +42,8 @@ cards[3].metric("Open now", f"{open_now.height:,}", border=True, help="Still ope
 
 if made.height:
     st.subheader("Requests over time, by reason")
-    st.plotly_chart(figure(rate_charts.category_months, fit.over_time(requests)), width="stretch", theme=None,
-                    key="fit_months_chart")
+    st.plotly_chart(figure(rate_charts.category_months, fit.over_time(requests), (filters.start, filters.end)),
+                    width="stretch", theme=None, key="fit_months_chart")
     left, right = st.columns([3, 2], vertical_alignment="center")
     left.plotly_chart(figure(rate_charts.category_bars, fit.by_category(requests)), width="stretch", theme=None,
                       key="fit_category_chart")

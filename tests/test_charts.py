@@ -109,3 +109,22 @@ def test_counts_in_labels_and_hovers_have_thousands_separators():
     assert "%{customdata[0]:,} of %{customdata[1]:,}" in heat.hovertemplate
     hovers = [t.hovertemplate for t in charts.repair_rate(REPAIRS.with_columns(settled=True)).data if t.hovertemplate]
     assert hovers and all("%{customdata[0]:,} of %{customdata[1]:,}" in h for h in hovers)
+
+
+def test_months_the_period_covers_in_part_are_faded_and_labelled():
+    assert charts.partial_months(date(2026, 8, 29), date(2026, 11, 20)) == {
+        date(2026, 8, 1): "3 of 31 days", date(2026, 11, 1): "20 of 30 days"}
+    assert charts.partial_months(date(2026, 9, 1), date(2026, 10, 31)) == {}
+    months = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
+    frame = pl.DataFrame({"month": months * 2, "category": ["Fit"] * 4 + ["Approach"] * 4,
+                          "requests": [1, 9, 8, 5, 0, 3, 4, 2]})
+    fig = rate_charts.category_months(frame, (date(2026, 8, 29), date(2026, 11, 20)))
+    assert {tuple(t.marker.opacity) for t in fig.data} == {(0.4, 1.0, 1.0, 0.4)}
+    notes = {(a.x, a.y): a.text for a in fig.layout.annotations}
+    assert notes == {(date(2026, 8, 1), 1): "part month:<br>3 of 31 days",
+                     (date(2026, 11, 1), 7): "part month:<br>20 of 30 days"}
+    whole = rate_charts.category_months(frame)
+    assert not whole.layout.annotations and all(t.marker.opacity is None for t in whole.data)
+    comments = pl.DataFrame({"period_start": months, "theme": "Fit", "comments": [2, 5, 6, 1]})
+    themed = charts.theme_counts(comments, ["Fit"], (date(2026, 8, 29), date(2026, 11, 20)))
+    assert tuple(themed.data[0].marker.opacity) == (0.4, 1.0, 1.0, 0.4)
