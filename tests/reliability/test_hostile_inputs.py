@@ -67,7 +67,8 @@ def test_every_page_takes_a_hostile_link(demo_db, registered):
     at.run()
     assert not at.exception, at.exception
     shown = [m.value for m in [*at.markdown, *at.caption, *at.warning, *at.info, *at.error]]
-    assert any("Unknown period" in text for text in shown), "the bad period was not reported"
+    if any(w.key == "flt_preset" for w in at.selectbox):  # Data, Glossary and Admin have no filters to report on
+        assert any("Unknown period" in text for text in shown), "the bad period was not reported"
     for text in shown:  # markdown would draw these as an image, a link or HTML: they must arrive escaped
         assert not UNESCAPED_MARKUP.search(text), text
     con = db.connect(demo_db)
