@@ -57,7 +57,7 @@ label = attendance.DIMENSIONS[choice]
 horizontal = choice in ("therapist", "site", "service")
 charted = rate_charts.standing_out(rows, NO_SHOW.prefix)
 st.plotly_chart(figure(rate_charts.rate_intervals, charted, [NO_SHOW, LATE], horizontal=horizontal,
-                                           reference=total["no_show_rate"], reference_label="all no-shows"),
+                                           reference=total["no_show_rate"], reference_label="clinic no-shows"),
                 width="stretch", theme=None, key="attendance_breakdown_chart")
 st.caption(rate_charts.standing_out_note(charted, rows, f"{label.lower()}s")
            + "Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
@@ -92,8 +92,7 @@ st.markdown(f"**{rate(total['clinician_cancel'], total['booked'])}** bookings we
             "the relationship.")
 therapists = attendance.dimension(frame, "therapist")
 charted = rate_charts.standing_out(therapists, CLINICIAN.prefix)
-st.plotly_chart(figure(rate_charts.rate_intervals, charted, [CLINICIAN], reference=total["clinician_cancel_rate"],
-                                           reference_label="all"),
+st.plotly_chart(figure(rate_charts.rate_intervals, charted, [CLINICIAN], reference=total["clinician_cancel_rate"]),
                 width="stretch", theme=None, key="attendance_clinician_chart")
 if note := rate_charts.standing_out_note(charted, therapists, where="the breakdown by therapist above lists them all"):
     st.caption(note)

@@ -83,8 +83,7 @@ if therapists.is_empty():
     st.caption("No episode ended in this period.")
 else:
     charted = rate_charts.standing_out(therapists, DROPOUT.prefix)
-    st.plotly_chart(figure(rate_charts.rate_intervals, charted, [DROPOUT, EARLY], reference=facts["dropout_rate"],
-                                               reference_label="all"),
+    st.plotly_chart(figure(rate_charts.rate_intervals, charted, [DROPOUT, EARLY], reference=facts["dropout_rate"]),
                     width="stretch", theme=None, key="dropout_therapist_chart")
     st.caption(rate_charts.standing_out_note(charted, therapists)
                + "Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
@@ -97,8 +96,7 @@ alliance = split.rename({"group": "level"})
 if alliance.is_empty():
     st.caption("No episode ended in this period.")
 else:
-    st.plotly_chart(figure(rate_charts.rate_intervals, alliance, [DROPOUT], reference=facts["dropout_rate"],
-                                               reference_label="all"),
+    st.plotly_chart(figure(rate_charts.rate_intervals, alliance, [DROPOUT], reference=facts["dropout_rate"]),
                     width="stretch", theme=None, key="dropout_alliance_chart")
     st.caption(f"Early SRS = mean of the episode's first two SRS ratings; {SRS_CUTOFF:g} is the usual signal to "
                "talk about the relationship. Episodes that ended in the period.")
