@@ -58,7 +58,8 @@ horizontal = choice in ("therapist", "site", "service")
 charted = rate_charts.standing_out(rows, NO_SHOW.prefix)
 st.plotly_chart(figure(rate_charts.rate_intervals, charted, [NO_SHOW, LATE], horizontal=horizontal,
                                            reference=total["no_show_rate"], reference_label="clinic no-shows"),
-                width="stretch", theme=None, key="attendance_breakdown_chart")
+                width="stretch", theme=None, key="attendance_breakdown_chart",
+                alt=f"No-show and late-cancellation rates by {label.lower()}, with 95% intervals")
 st.caption(rate_charts.standing_out_note(charted, rows, f"{label.lower()}s")
            + "Dots are rates, bars their 95% intervals; n is the denominator (attended + no-shows + late "
            "cancellations). Hollow dots: fewer than 20 appointments. "
@@ -70,7 +71,8 @@ st.subheader("No-shows by weekday and hour")
 grid = attendance.dimension(frame, "weekday_hour")
 st.plotly_chart(figure(rate_charts.weekday_hour_heatmap, grid, attendance.SMALL_DENOMINATOR),
                 width="stretch", theme=None,
-                key="attendance_heatmap")
+                key="attendance_heatmap",
+                alt="No-show rate by weekday and hour")
 st.caption(f"Each cell: no-show rate and its denominator. * fewer than {attendance.SMALL_DENOMINATOR} "
            "appointments: read with care.")
 
@@ -80,7 +82,8 @@ grain = st.radio("Group by", list(attendance.GRAINS), format_func=attendance.GRA
 trend = load(attendance.trend, filters, grain)  # the prefetched one: the same grain
 st.plotly_chart(figure(rate_charts.rate_trend, trend, [NO_SHOW, LATE, CLINICIAN],
                                        tick_format="%d %b<br>%Y" if grain == "week" else "%b<br>%Y"),
-                width="stretch", theme=None, key="attendance_trend_chart")
+                width="stretch", theme=None, key="attendance_trend_chart",
+                alt="No-show, late-cancellation and clinician-cancellation rates over time")
 st.caption("Clinician cancellations are a share of all bookings; the other two of attended + no-shows + late "
            "cancellations. Hollow points: small denominators.")
 
@@ -93,7 +96,8 @@ st.markdown(f"**{rate(total['clinician_cancel'], total['booked'])}** bookings we
 therapists = attendance.dimension(frame, "therapist")
 charted = rate_charts.standing_out(therapists, CLINICIAN.prefix)
 st.plotly_chart(figure(rate_charts.rate_intervals, charted, [CLINICIAN], reference=total["clinician_cancel_rate"]),
-                width="stretch", theme=None, key="attendance_clinician_chart")
+                width="stretch", theme=None, key="attendance_clinician_chart",
+                alt="Clinician cancellation rate per therapist, with 95% intervals")
 if note := rate_charts.standing_out_note(charted, therapists, where="the breakdown by therapist above lists them all"):
     st.caption(note)
 cancelled = attendance.repeated_clinician_cancels(pairs)

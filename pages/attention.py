@@ -115,7 +115,8 @@ if history.is_empty():
 else:
     st.plotly_chart(figure(charts.client_timeline, history, switches, values["srs_cutoff"], values["srs_item_cutoff"],
                                            values["ors_cutoff"], as_of, broken), width="stretch", theme=None,
-                    key="attention_timeline")
+                    key="attention_timeline",
+                    alt=f"Session by session SRS, ORS and attendance of client {client}")
     if not broken.is_empty():
         st.markdown("**Ruptures**\n" + "\n".join(f"- {line}" for line in ruptures.client_reasons(broken)))
     words = load(*word_rows) if viewer.sees_comments else None

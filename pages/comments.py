@@ -36,8 +36,7 @@ else:
     st.subheader("Over time")
     st.plotly_chart(figure(charts.theme_counts, themes.over_time(tagged), [t.label for t in themes.THEMES],
                            (filters.start, filters.end)),
-                    width="stretch",
-                    theme=None, key="comments_chart")
+                    width="stretch", theme=None, key="comments_chart", alt="Comments per theme per month")
 
     st.subheader("The comments")
     theme = st.pills("Theme", [t.key for t in themes.THEMES], format_func=lambda k: themes.THEME_BY_KEY[k].label,
@@ -67,7 +66,7 @@ with st.expander("The phrases behind each theme (edit)", expanded=tagged.is_empt
                 "didn't, don't, wasn't, … up to four words before the phrase, in the same clause. A trailing * "
                 "matches any ending (*judg\\**).")
     edited = st.data_editor(themes.editor_view(keywords), num_rows="dynamic", hide_index=True, width="stretch",
-                            key="comments_keywords", column_config={
+                            key="comments_keywords", alt="Theme keywords", column_config={
                                 "theme": st.column_config.SelectboxColumn(
                                     "Theme", options=[t.label for t in themes.THEMES], required=True),
                                 "phrase": st.column_config.TextColumn("Phrase", required=True, max_chars=60),

@@ -62,7 +62,8 @@ curves = dropout.retention(episodes, chosen, event)
 if curves.is_empty():
     st.info("No episode started in this period, so there is no retention curve. Widen the date range.")
 else:
-    st.plotly_chart(figure(rate_charts.retention_curves, curves), width="stretch", theme=None, key="dropout_km_chart")
+    st.plotly_chart(figure(rate_charts.retention_curves, curves), width="stretch", theme=None, key="dropout_km_chart",
+                    alt="Share of clients still in therapy by sessions attended")
     clinic = curves.filter(pl.col("group") == dropout.CLINIC)
     median = median_time(clinic)
     after = {f"after {k} session{'s' if k > 1 else ''}": survival_at(clinic, k) for k in (1, 2, 5)}
@@ -84,7 +85,8 @@ if therapists.is_empty():
 else:
     charted = rate_charts.standing_out(therapists, DROPOUT.prefix)
     st.plotly_chart(figure(rate_charts.rate_intervals, charted, [DROPOUT, EARLY], reference=facts["dropout_rate"]),
-                    width="stretch", theme=None, key="dropout_therapist_chart")
+                    width="stretch", theme=None, key="dropout_therapist_chart",
+                    alt="Dropout and early dropout rates per therapist, with 95% intervals")
     st.caption(rate_charts.standing_out_note(charted, therapists)
                + "Dots: rates among episodes that ended in the period (n); bars: 95% intervals. With small caseloads "
                "most differences between therapists are noise. Hollow dots: fewer than 20 endings.")
@@ -97,7 +99,8 @@ if alliance.is_empty():
     st.caption("No episode ended in this period.")
 else:
     st.plotly_chart(figure(rate_charts.rate_intervals, alliance, [DROPOUT], reference=facts["dropout_rate"]),
-                    width="stretch", theme=None, key="dropout_alliance_chart")
+                    width="stretch", theme=None, key="dropout_alliance_chart",
+                    alt="Dropout rate after an early SRS below and at or above the cutoff")
     st.caption(f"Early SRS = mean of the episode's first two SRS ratings; {SRS_CUTOFF:g} is the usual signal to "
                "talk about the relationship. Episodes that ended in the period.")
     show_table(dropout.alliance_table(split), "dropout by early alliance", filters, key="dropout_alliance")

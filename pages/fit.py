@@ -43,10 +43,11 @@ cards[3].metric("Open now", f"{open_now.height:,}", border=True, help="Still ope
 if made.height:
     st.subheader("Requests over time, by reason")
     st.plotly_chart(figure(rate_charts.category_months, fit.over_time(requests), (filters.start, filters.end)),
-                    width="stretch", theme=None, key="fit_months_chart")
+                    width="stretch", theme=None, key="fit_months_chart",
+                    alt="Requests to change therapist per month, by reason")
     left, right = st.columns([3, 2], vertical_alignment="center")
     left.plotly_chart(figure(rate_charts.category_bars, fit.by_category(requests)), width="stretch", theme=None,
-                      key="fit_category_chart")
+                      key="fit_category_chart", alt="Requests to change therapist by reason")
     right.caption("Reasons are the client's own words, grouped by keywords into personality/fit, approach, "
                   "practical/scheduling, identity/culture and other. The grouping is a reading aid: the original "
                   "text is in the table.")
@@ -59,7 +60,8 @@ if made.height:
     view = st.radio("Show flows as", ["Matrix", "Sankey"], horizontal=True, key="fit_flow_view")
     flows = fit.flows(requests)
     st.plotly_chart(figure(rate_charts.flow_matrix if view == "Matrix" else rate_charts.flow_sankey, flows),
-                    width="stretch", theme=None, key="fit_flow_chart")
+                    width="stretch", theme=None, key="fit_flow_chart",
+                    alt="Requests to change therapist: from which therapist, to which")
     st.caption(fit.flows_note(view))
 
     st.subheader("After a switch")
@@ -70,7 +72,8 @@ if made.height:
         st.markdown(fit.change_text(summary) + f" Of {counted(summary['started'], 'client')} who have seen the new "
                     f"therapist, **{summary['stayed']}** stayed (still attending, or ended without dropping out).")
         st.plotly_chart(figure(rate_charts.outcome_bars, fit.outcome_counts(requests), fit.OUTCOMES), width="stretch",
-                        theme=None, key="fit_outcome_chart")
+                        theme=None, key="fit_outcome_chart",
+                        alt="What happened after each completed switch")
         if client_rows:
             show_table(fit.outcomes_table(requests), "after a switch", filters, key="fit_outcomes", aggregate=False)
 else:

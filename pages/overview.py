@@ -26,7 +26,8 @@ headline_cards(cards)
 
 st.subheader("Week by week")
 st.plotly_chart(figure(charts.weekly_trend, load(*weekly_rows)), width="stretch", theme=None,
-                key="overview_trend")
+                key="overview_trend",
+                alt="Mean SRS and no-show rate per week")
 
 st.subheader("Rupture and repair")
 repairs = load(*repair_rows)
@@ -38,4 +39,5 @@ else:
                f"{rate(repaired, resolved)} ruptures with a known outcome in the period; "
                f"{int(repairs['open'].sum()):,} still open. Per therapist on the Rupture and repair page."
                + ruptures.unsettled_note(repairs))
-    st.plotly_chart(figure(charts.repair_rate, repairs), width="stretch", theme=None, key="overview_repair")
+    st.plotly_chart(figure(charts.repair_rate, repairs), width="stretch", theme=None, key="overview_repair",
+                    alt="Share of ruptures repaired per period")

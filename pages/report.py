@@ -58,12 +58,14 @@ else:
     show_table(report.lowest_therapists(data), "lowest mean srs", filters, key="report_lowest")
     drawn = report.charted_therapists(data)
     st.plotly_chart(figure(charts.therapist_srs, drawn, data.clinic_mean, SRS_CUTOFF, glossary.MIN_CASELOAD),
-                    width="stretch", theme=None, key="report_therapists_chart")
+                    width="stretch", theme=None, key="report_therapists_chart",
+                    alt="Mean SRS per therapist with 95% intervals, against the clinic mean")
     st.caption(f"{report.therapists_chart_note(data, drawn)}Bars: 95% intervals, clients as the units. Hollow dots: "
                f"fewer than {glossary.MIN_CASELOAD} clients.")
 
 st.subheader("Week by week")
-st.plotly_chart(figure(charts.weekly_trend, data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend")
+st.plotly_chart(figure(charts.weekly_trend, data.trend, SRS_CUTOFF), width="stretch", theme=None, key="report_trend",
+                alt="Mean SRS and no-show rate per week")
 
 st.subheader("Open requests to change therapist")
 if data.switches.is_empty():

@@ -53,7 +53,8 @@ st.caption(f"{ruptures.chart_note(per, drawn)}Share of ruptures repaired with it
            "rated, too few for a comparison to mean much. Overlapping intervals mean the difference may well be noise.")
 st.plotly_chart(figure(charts.repair_by_therapist, drawn, total["share_repaired"], MIN_CASELOAD),
                 width="stretch", theme=None,
-                key="ruptures_chart")
+                key="ruptures_chart",
+                alt="Share of ruptures repaired per therapist, with 95% intervals")
 show_table(ruptures.therapist_table(per, MIN_CASELOAD), "rupture-repair-by-therapist", filters,
            key="ruptures_by_therapist", column_config={
                "Median sessions to repair": st.column_config.NumberColumn(format="%.1f"),

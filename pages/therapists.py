@@ -65,7 +65,8 @@ else:
             phi = frame[f"{key}_phi"][0]
             curve = therapists.funnel_curve(totals[f"{key}_rate"], int(points["denominator"].max() * 1.05) + 1, phi)
             st.plotly_chart(figure(charts.funnel, points, curve, totals[f"{key}_rate"], label, unit, highlight),
-                            width="stretch", theme=None, key=f"therapists_funnel_{key}")
+                            width="stretch", theme=None, key=f"therapists_funnel_{key}",
+                            alt=f"Funnel plot: {label.lower()} per therapist against the clinic")
             if phi > 1:
                 st.caption(therapists.overdispersion_note(phi))
     if tabs[-1].open:
@@ -78,7 +79,8 @@ else:
                 if points["srs_between_sd"][0] == 0:
                     st.caption(therapists.NO_SPREAD_NOTE)
                 st.plotly_chart(figure(charts.alliance_intervals, points, points["srs_grand_mean"][0], highlight),
-                                width="stretch", theme=None, key="therapists_alliance")
+                                width="stretch", theme=None, key="therapists_alliance",
+                                alt="Mean SRS per therapist, shrunk toward the clinic mean")
 
 st.subheader("Outcome (ORS)")
 outcomes = therapists.mark_selected(load(*outcome_rows), filters)
@@ -115,7 +117,8 @@ show_table(therapists.profile(frame, outcomes, drill, min_clients), f"therapist 
 trend = load(*weekly_rows)
 st.markdown(therapists.trend_sentence(therapists.trend_summary(trend, filters.end)))
 st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
-                width="stretch", theme=None, key="therapists_trend")
+                width="stretch", theme=None, key="therapists_trend",
+                alt=f"Weekly mean SRS and no-show rate of {names[drill]} beside the clinic")
 st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
             "a fault count (see the Rupture and repair page).")
 repair = load(*repair_rows)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from attune.formatting import MISSING
-from attune.ui.tables import ROWS_SHOWN
+from attune.ui.tables import ROWS_SHOWN, table_title
+from tests.support.pages import registered_pages
 
 
 def _long_and_short_tables() -> None:
@@ -92,3 +94,15 @@ def test_an_empty_cell_shows_a_dash_not_the_word_none(empty_db):
     at.run()
     assert not at.exception
     assert at.dataframe[0].proto.placeholder == MISSING == "—"
+
+
+@pytest.mark.parametrize("registered", registered_pages(), ids=lambda p: p.id)
+def test_every_chart_and_table_has_a_name_for_screen_readers(demo_db, registered):
+    """Without `alt`, a screen reader announces a chart or a grid with no name at all."""
+    from tests.test_access import signed_in
+
+    at = signed_in({"email": "boss@clinic.org", "role": "director"}, registered.path)  # Admin shows to directors
+    assert not at.exception, at.exception
+    unnamed = [e.proto.id for e in [*at.get("plotly_chart"), *at.dataframe] if not e.proto.alt.strip()]
+    assert not unnamed, unnamed
+    assert table_title("needs-attention") == "Needs attention"

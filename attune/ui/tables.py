@@ -19,6 +19,12 @@ PLAIN_NUMBER = st.column_config.NumberColumn(format="%d")
 ONE_DECIMAL = st.column_config.NumberColumn(format="%.1f")  # 96.0 beside 96.3, not 96
 
 
+def table_title(name: str) -> str:
+    """A table's export name as a title: "needs-attention" -> "Needs attention"."""
+    words = name.replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str, *, aggregate: bool = True,
                suppression_spec: suppression.Spec | None = None, row_level_allowed: bool = True,
                max_rows: int | None = None, **dataframe_kwargs) -> None:
@@ -43,6 +49,7 @@ def show_table(frame: pl.DataFrame, name: str, filters: Filters | None, key: str
     dataframe_kwargs["column_config"] = with_separators(shown, dataframe_kwargs.get("column_config"))
     dataframe_kwargs.setdefault("placeholder", MISSING)
     # As Arrow: a polars frame would go through pandas first (a third of a table's cost on every rerun).
+    dataframe_kwargs.setdefault("alt", table_title(name))  # the grid's name for screen readers
     st.dataframe(shown.to_arrow(), hide_index=True, width="stretch", key=f"{key}_table", **dataframe_kwargs)
     viewer = st.session_state.get("viewer")
     downloads = aggregate or (row_level_allowed and getattr(viewer, "sees_client_rows", True))
