@@ -8,7 +8,7 @@ from attune.glossary import MIN_CASELOAD
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
-from attune.ui.tables import show_table
+from attune.ui.tables import ONE_DECIMAL, show_table
 
 filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
@@ -57,7 +57,7 @@ st.plotly_chart(figure(charts.repair_by_therapist, drawn, total["share_repaired"
                 alt="Share of ruptures repaired per therapist, with 95% intervals")
 show_table(ruptures.therapist_table(per, MIN_CASELOAD), "rupture-repair-by-therapist", filters,
            key="ruptures_by_therapist", column_config={
-               "Median sessions to repair": st.column_config.NumberColumn(format="%.1f"),
+               "Median sessions to repair": ONE_DECIMAL,
                "Note": st.column_config.TextColumn(width="medium")})
 
 if viewer.sees_client_rows:

@@ -9,7 +9,7 @@ from attune.formatting import period
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
 from attune.ui.empty import stop_empty
-from attune.ui.tables import show_table
+from attune.ui.tables import ONE_DECIMAL, show_table
 
 filters = sidebar.render()
 viewer, as_of = st.session_state["viewer"], st.session_state["as_of"]
@@ -122,7 +122,8 @@ st.plotly_chart(figure(charts.therapist_trend, trend, names[drill]),
 st.markdown("**Rupture and repair**: dips in the alliance noticed and repaired are a strength to learn from, not "
             "a fault count (see the Rupture and repair page).")
 repair = load(*repair_rows)
-show_table(ruptures.therapist_table(repair), f"therapist {drill} ruptures", filters, key="therapists_ruptures")
+show_table(ruptures.therapist_table(repair), f"therapist {drill} ruptures", filters, key="therapists_ruptures",
+           column_config={"Median sessions to repair": ONE_DECIMAL})  # "1.0" as on Rupture and repair
 st.markdown(f"**Current clients** (an attended session in the {therapists.CURRENT_DAYS} days up to {as_of})")
 if not viewer.sees_client_rows:
     st.caption("Your role does not include client-level lists.")
