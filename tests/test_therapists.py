@@ -225,7 +225,9 @@ def test_page_on_demo_marks_tiny_caseload_and_shows_reminder(demo_db, demo_manif
     assert row["No-show"] == "—" and row["Mean SRS (95% CI)"] == "—"
     assert list(table["Therapist"]) == sorted(table["Therapist"])  # by name, no rank column
     assert any("within chance" in i.value for i in at.info)
-    for grid in (d.proto for d in at.dataframe if "Median sessions to repair" in d.value.columns):
+    repairs = [d.proto for d in at.dataframe if "Median sessions to repair" in d.value.columns]
+    assert repairs  # the drill-down's rupture table
+    for grid in repairs:
         assert json.loads(grid.columns)["Median sessions to repair"]["type_config"]["format"] == "%.1f"
     # Over a year every regular therapist is compared; the new hire with a tiny caseload still is not.
     at = _open(period="12m")
