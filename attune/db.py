@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -180,8 +181,9 @@ def bumps_in_this_process() -> int:
     return _bumps_here[0]
 
 
-def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
-    """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed.
+def bump_data_version(cur: duckdb.DuckDBPyConnection, unchanged: Collection[str] = ()) -> None:
+    """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed
+    (but not those in `unchanged`, which the caller knows this change leaves as they were: derived.refresh).
 
     Every import and undo calls this inside its transaction, so derived tables change with the data.
     """
@@ -189,4 +191,4 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
     execute(cur, "bump_data_version")
     from attune import derived
 
-    derived.refresh(cur)
+    derived.refresh(cur, unchanged=unchanged)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import duckdb
 import polars as pl
 
-from attune import attention, db
+from attune import attention, db, derived
 from attune.contract import (
     CATEGORIES,
     SPECS,
@@ -356,6 +356,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
             report.notes.append("Every row has a problem, so nothing was imported.")
             return
     progress(0.7, "Comparing with the database")
+    fresh = derived.fresh_tables(cur) if spec.kind == "sessions" else set()
     inserted, updated, unchanged = _merge(cur, spec, imported_by, name, info, report)
     report.inserted, report.updated, report.unchanged = inserted, updated, unchanged
     report.status = "imported" if (inserted or updated) else "unchanged"
@@ -363,7 +364,16 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         # the rating and episode tables the pages read are rebuilt from all the data: at 10M sessions this is
         # most of a feedback import (half a minute), so it is said
         progress(0.8, "Updating the summary tables")
-        db.bump_data_version(cur)
+        db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
+
+
+def _untouched_by_sessions(cur, fresh: set[str], updated: int, batch_id: int | None) -> set[str]:
+    """The rating tables a sessions import leaves as they were: those fresh before it, when it only added
+    sessions (an updated one can move a rating's time or therapist) and no rating names any of them (a weekly
+    export's new appointments, rated by the feedback export that follows). Empty for other imports."""
+    if not fresh or updated or db.run_row(cur, "batch_sessions_rated", {"batch_id": batch_id})[0]:
+        return set()
+    return fresh & set(derived.RATING_TABLES)
 
 
 def _labels(spec: TableSpec, mapping: Mapping, info: FileInfo) -> dict[str, str]:

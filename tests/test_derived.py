@@ -84,10 +84,10 @@ def test_scoped_ratings_reads_the_facts_with_the_filters(con, write_csv):
 def test_a_bump_without_new_imports_does_not_rebuild(con, write_csv):
     ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
     assert derived.is_fresh(con)
-    assert derived.refresh(con) is False  # e.g. a review note bumped the version: nothing to rebuild
+    assert derived.refresh(con) == []  # e.g. a review note bumped the version: nothing to rebuild
     db.bump_data_version(con)
-    assert derived.refresh(con) is False
-    assert derived.refresh(con, force=True) is True
+    assert derived.refresh(con) == []
+    assert derived.refresh(con, force=True) == list(derived.TABLES)
 
 
 def test_an_older_database_gets_its_facts_when_opened(tmp_path, write_csv):
@@ -287,3 +287,52 @@ def test_episode_facts_follow_episodes_imports_without_rebuilding_the_rating_tab
         assert after[table] == before[table]
     batches.undo_batch(con, export.batch_id)
     assert con.execute(f"SELECT {columns} FROM episode_facts ORDER BY client_id").fetchall() == estimated
+
+
+def table_oid(con, table: str) -> int:
+    """DuckDB gives a table rebuilt with CREATE OR REPLACE a new oid."""
+    return con.execute("SELECT table_oid FROM duckdb_tables() WHERE table_name = $t", {"t": table}).fetchall()[0][0]
+
+
+def whole(con, table: str) -> list[tuple]:
+    """Every row in rowid order (the order rating_facts promises), every column."""
+    return con.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+
+
+NEXT_WEEK = """
+session_id,client_id,therapist_id,scheduled_at,status,session_number,site,service
+S4,C1,T1,2025-01-20 09:00,attended,3,North,Adult
+S5,C2,T2,2025-01-21 10:00,no_show,2,Riverside,Couples
+"""
+
+
+def test_new_sessions_no_rating_names_leave_the_rating_tables_as_they_were(con, write_csv):
+    """A weekly appointments export comes before its ratings: rebuilding rating_facts for it (20 s at 10M
+    sessions) would change nothing."""
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK))
+    before = {t: (table_oid(con, t), whole(con, t)) for t in derived.TABLES}
+    assert ingest.import_file(con, write_csv("week.csv", NEXT_WEEK)).inserted == 2
+    for table in derived.RATING_TABLES:  # kept, not rebuilt, and what a rebuild gives
+        assert (table_oid(con, table), whole(con, table)) == before[table]
+    assert table_oid(con, "episode_facts") != before["episode_facts"][0]  # it counts the new sessions
+    assert derived.is_fresh(con)
+    derived.refresh(con, force=True)
+    for table in derived.RATING_TABLES:
+        assert whole(con, table) == before[table][1]
+
+
+def test_sessions_a_rating_names_or_changed_sessions_rebuild_the_rating_tables(con, write_csv):
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    ingest.import_file(con, write_csv("feedback.csv", FEEDBACK + "S4,7.0,7.0,7.0,7.0\n"))  # rated before S4 came
+    assert [r[2] for r in facts(con) if r[0] == "S4"] == [None]  # no session yet: no time for the rating
+    oid = table_oid(con, "rating_facts")
+    ingest.import_file(con, write_csv("week.csv", NEXT_WEEK))
+    assert table_oid(con, "rating_facts") != oid
+    assert facts(con) == view(con) and [r[3] for r in facts(con) if r[0] == "S4"] == ["North"]
+
+    oid = table_oid(con, "rating_facts")
+    moved = NEXT_WEEK.replace("S5,C2,T2,2025-01-21 10:00", "S5,C2,T2,2025-01-22 10:00")  # an updated session
+    assert ingest.import_file(con, write_csv("week2.csv", moved)).updated == 1
+    assert table_oid(con, "rating_facts") != oid
+    assert facts(con) == view(con)
