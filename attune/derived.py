@@ -13,7 +13,8 @@ Rebuilt on import: `db.bump_data_version` (which every import and undo calls ins
 calls `refresh`, and so does `db.connect` for a database written by an older version. A table is rebuilt
 only when a batch of a kind it reads was imported or undone (or that table's row count changed, or the SQL
 that builds them changed) since its last build, so a review note that bumps the data version costs
-nothing here, and an episodes import does not rebuild the rating tables.
+nothing here, and an episodes import does not rebuild the rating tables. Nor does a sessions import that
+only adds sessions no rating names (RATING_TABLES: attune.ingest works that out and passes them as unchanged).
 """
 
 from __future__ import annotations
