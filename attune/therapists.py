@@ -51,8 +51,8 @@ def overdispersion_note(phi: float) -> str:
 
 NO_SPREAD_NOTE = ("Here the therapists' means differ no more than chance alone would make them differ, so every "
                   "estimate sits at the clinic mean: the data cannot tell these therapists' alliance apart.")
-# The three rates drawn on funnel plots: label, numerator, denominator, what the denominator counts.
 CLINIC_ROW = "clinic"  # the therapist_id of the outcomes' whole-clinic row
+# The three rates drawn on funnel plots: label, numerator, denominator, what the denominator counts.
 MEASURES = {
     "no_show": ("No-show rate", "no_show", "no_show_denominator", "sessions booked (attended, no-show, late cancel)"),
     "dropout": ("Dropout rate", "dropouts", "ended_episodes", "episodes ended in the period"),
