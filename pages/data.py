@@ -1,7 +1,6 @@
 """Data: import a clinic's exports (any system's columns, mapped once), see what was rejected and why,
 and undo an import."""
 
-
 import streamlit as st
 
 from attune.ui import data_import, sidebar
