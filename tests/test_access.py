@@ -21,6 +21,7 @@ UNSCOPED = {
     "attention_source": "row and batch counts, to know when the stored attention list is stale (attention_facts)",
     "integrity_problems": "counts of broken invariants for `attune check` and backups (no rows shown)",
     "newest_rating": "one timestamp, to choose how ORS outcomes are read (attune/therapists.py; nothing shown)",
+    "batch_sessions_rated": "whether an import's sessions are rated, to skip a rebuild (attune/ingest.py; not shown)",
 }
 
 
