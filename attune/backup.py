@@ -10,6 +10,7 @@ Restoring is copying the file back while Attune is stopped (see the README).
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,9 @@ from pathlib import Path
 import duckdb
 
 from attune import integrity
+
+# How long a backup waits to flush its copy while an import that touched it is still running (see _checkpoint).
+CHECKPOINT_WAIT_SECONDS = 600.0
 
 
 class BackupError(RuntimeError):
@@ -52,7 +56,7 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path | str) -> BackupResult:
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
-            cur.execute(f"CHECKPOINT {alias}")
+            _checkpoint(cur, alias)
         finally:
             cur.execute(f"DETACH {alias}")
     except duckdb.Error as exc:
@@ -65,6 +69,24 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path | str) -> BackupResult:
     os.replace(partial, out)
     _fsync(out.parent)
     return BackupResult(out, len(expected), sum(c for c, _ in expected.values()), int(version))
+
+
+def _checkpoint(cur: duckdb.DuckDBPyConnection, alias: str, wait: float = CHECKPOINT_WAIT_SECONDS) -> None:
+    """Write the copy into its own file (not a write-ahead log beside it), waiting while DuckDB refuses.
+
+    It refuses while another transaction has touched the copy, and an import does without meaning to: a catalog
+    listing inside its transaction (`duckdb_tables()`, which the derived tables' freshness check uses) joins every
+    attached database. The snapshot is already copied; only its flush waits for that import to end.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            cur.execute(f"CHECKPOINT {alias}")
+            return
+        except duckdb.TransactionException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _verify(path: Path, expected: integrity.Checksums) -> None:

@@ -107,6 +107,27 @@ def test_backup_during_an_import_holds_the_state_before_or_after_it(demo_db, tmp
         assert state in (before, after), f"{path.name} holds half an import"
 
 
+def test_a_backup_waits_for_an_import_that_listed_the_catalog(demo_db, tmp_path, monkeypatch):
+    """An import's freshness check lists the catalog inside its write transaction, which joins every attached
+    database, the backup's copy among them: DuckDB then refuses to flush the copy until that import ends."""
+    con = db.connect(demo_db)
+    importing = con.cursor()
+    importing.execute("BEGIN TRANSACTION")
+    importing.execute("UPDATE meta SET value = value WHERE key = 'data_version'")
+    checksums = integrity.table_checksums
+
+    def listed_meanwhile(cur, **kwargs):  # runs after the backup attached its copy, before it flushes it
+        monkeypatch.setattr(integrity, "table_checksums", checksums)  # once
+        importing.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+        threading.Timer(0.5, lambda: importing.execute("COMMIT")).start()
+        return checksums(cur, **kwargs)
+
+    monkeypatch.setattr(integrity, "table_checksums", listed_meanwhile)
+    result = backup.backup(con, tmp_path / "during.duckdb")
+    con.close()
+    assert result.rows > 0 and result.path.exists()
+
+
 def test_backup_replaces_the_target_only_when_complete(demo_db, tmp_path):
     out = tmp_path / "nightly.duckdb"
     out.write_bytes(b"an older backup")
