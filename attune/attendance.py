@@ -53,7 +53,8 @@ def breakdown(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 def dimension(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """The rows of one breakdown (e.g. 'weekday'), in display order."""
-    return frame.filter(pl.col("dimension") == name).sort(pl.col("level_order"), *natural_order("level"))
+    rows = frame.filter(pl.col("dimension") == name)
+    return rows.sort(pl.col("level_order"), natural_order(rows["level"]))
 
 
 def totals(frame: pl.DataFrame) -> dict | None:

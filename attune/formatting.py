@@ -62,12 +62,11 @@ def natural_key(text: str) -> tuple:
                  for part in re.split(r"(\d+)", text) if part)
 
 
-def natural_order(column: str) -> list[pl.Expr]:
-    """natural_key as polars sort expressions, for a column of names with one number in them ("Site 10"):
-    the text around the number, then the number, then the name itself."""
-    name = pl.col(column)
-    return [name.str.replace_all(r"\d+", "#").str.to_lowercase(),
-            name.str.extract(r"(\d+)").cast(pl.Int64, strict=False), name]
+def natural_order(values: pl.Series) -> pl.Expr:
+    """natural_key as a polars sort key for the column `values` come from: each name's place among its distinct
+    names in that order (a null has none, and sorts first as polars puts nulls)."""
+    places = {name: i for i, name in enumerate(sorted(values.drop_nulls().unique().to_list(), key=natural_key))}
+    return pl.col(values.name).replace_strict(places, default=None, return_dtype=pl.Int64)
 
 
 def counted(value: int, noun: str, plural: str | None = None) -> str:

@@ -73,4 +73,7 @@ def test_names_with_numbers_sort_as_people_count():
     names = ["Site 10", "Site 3", "Site 1", "Annex", "site 2", "Team 34", "Team 4"]
     expected = ["Annex", "Site 1", "site 2", "Site 3", "Site 10", "Team 4", "Team 34"]
     assert sorted(names, key=natural_key) == expected
-    assert pl.DataFrame({"level": names}).sort(*natural_order("level"))["level"].to_list() == expected
+    frame = pl.DataFrame({"level": names})
+    assert frame.sort(natural_order(frame["level"]))["level"].to_list() == expected
+    rooms = pl.DataFrame({"level": ["Site 2 room 10", "Site 2 room 9", None]})  # one order for both forms
+    assert rooms.sort(natural_order(rooms["level"]))["level"].to_list() == [None, "Site 2 room 9", "Site 2 room 10"]
