@@ -28,7 +28,7 @@ import polars as pl
 
 from attune import attention_facts, db, settings
 from attune.filters import Filters
-from attune.formatting import MISSING, rate, therapist_label
+from attune.formatting import MISSING, rate, score, therapist_label
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ def as_text(listed: pl.DataFrame, as_of: date, active: int) -> str:
                                                                        maintain_order=True):
         lines += ["", f"{name} ({therapist_id})"]
         for row in group.iter_rows(named=True):
-            srs = "—" if row["latest_srs"] is None else f"{row['latest_srs']:.1f}"
+            srs = score(row["latest_srs"])
             since = "never attended" if row["days_since_attended"] is None else (
                 f"last attended {row['days_since_attended']} days ago")
             lines.append(f"  #{row['rank']} {row['client_id']}  priority {row['priority']}  "

@@ -22,7 +22,7 @@ import polars as pl
 from attune import attention, charts, db, glossary, metrics, overview, rate_charts, settings
 from attune.exports import describe_filters
 from attune.filters import SRS_CUTOFF, Filters
-from attune.formatting import counted, day, each, one_decimal, rate, therapist_label
+from attune.formatting import MISSING, counted, day, each, one_decimal, rate, therapist_label
 from attune.overview import Headline
 
 REPORT_WEEKS = 4
@@ -249,9 +249,9 @@ def lowest_therapists(data: ReportData) -> pl.DataFrame:
     below = [rate(n, d) for n, d in zip(lowest["below_cutoff"].to_list(), lowest["rated"].to_list(), strict=True)]
     return lowest.select(
         therapist_label().alias("Therapist"),
-        pl.col("supervisor").fill_null("—").alias("Team"),
+        pl.col("supervisor").fill_null(MISSING).alias("Team"),
         one_decimal(pl.col("mean_srs")).alias("Mean SRS"),
-        pl.when(pl.col("low").is_null()).then(pl.lit("—"))
+        pl.when(pl.col("low").is_null()).then(pl.lit(MISSING))
         .otherwise(pl.format("{}–{}", one_decimal(pl.col("low")), one_decimal(pl.col("high")))).alias("95% interval"),
         pl.Series(f"Below {SRS_CUTOFF:g}", below, dtype=pl.Utf8),
         pl.col("clients").alias("Clients"),

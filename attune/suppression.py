@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from attune import db
-from attune.formatting import counted
+from attune.formatting import MISSING, counted
 
 MIN_COUNT = 10  # the default threshold; a `privacy_min_count` row in the settings table overrides it
 SETTING_KEY = "privacy_min_count"
@@ -234,5 +234,5 @@ def _parse_rate(value: str | None) -> tuple[float, float] | None:
 
 
 def _is_rate_column(series: pl.Series) -> bool:
-    values = [v for v in series.to_list() if v not in (None, "", "—")]
+    values = [v for v in series.to_list() if v not in (None, "", MISSING)]
     return bool(values) and all(RATE_TEXT.match(v) for v in values)

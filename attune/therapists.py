@@ -21,6 +21,7 @@ from attune import db, glossary, metrics
 from attune.contract import SESSION_STATUS_LABELS
 from attune.filters import SRS_CUTOFF, Filters
 from attune.formatting import (
+    MISSING,
     count,
     day,
     one_decimal,
@@ -194,15 +195,15 @@ def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.
         pl.col("supervisor").alias("Team"),
         pl.col("active_clients").alias("Active clients"),
         pl.col("sessions_held").alias("Sessions"),
-        pl.when(hide | pl.col("srs_low").is_null()).then(pl.lit("—")).otherwise(pl.format(
+        pl.when(hide | pl.col("srs_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
             "{} ({}–{})", pl.col("mean_srs").round(1), pl.col("srs_low").round(1), pl.col("srs_high").round(1)))
         .alias("Mean SRS (95% CI)"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate("below_cutoff", "rated_sessions"))
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("below_cutoff", "rated_sessions"))
         .alias(f"Sessions below {SRS_CUTOFF:g}"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate("no_show", "no_show_denominator")).alias("No-show"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_interval("no_show_low", "no_show_high")).alias("No-show 95% CI"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate("dropouts", "ended_episodes")).alias("Dropout"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_interval("dropout_low", "dropout_high")).alias("Dropout 95% CI"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("no_show", "no_show_denominator")).alias("No-show"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("no_show_low", "no_show_high")).alias("No-show 95% CI"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("dropouts", "ended_episodes")).alias("Dropout"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("dropout_low", "dropout_high")).alias("Dropout 95% CI"),
         pl.col("switch_away").alias("Switch requests away"),
         pl.col("switch_to").alias("Switch requests to"),
     )
@@ -298,11 +299,11 @@ def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.Data
         pl.col("clients").alias("Clients rated twice or more"),
         pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
             _rate("improved", "clients")).alias("Reliably improved"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_interval("improved_low", "improved_high"))
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("improved_low", "improved_high"))
         .alias("Reliably improved 95% CI"),
-        pl.when(hide).then(pl.lit("—")).otherwise(_rate("deteriorated", "clients")).alias("Reliably worse"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("deteriorated", "clients")).alias("Reliably worse"),
         pl.col("clinical_clients").alias("Started in clinical range"),
-        pl.when(hide | pl.col("adjusted_low").is_null()).then(pl.lit("—")).otherwise(pl.format(
+        pl.when(hide | pl.col("adjusted_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
             "{} ({} to {})", pl.col("adjusted_change").round(1), pl.col("adjusted_low").round(1),
             pl.col("adjusted_high").round(1))).alias("Severity-adjusted change (95% CI)"),
     )
@@ -418,7 +419,7 @@ def profile(frame: pl.DataFrame, outcomes: pl.DataFrame, therapist_id: str,
             verdict = _against(row[low], clinic["mean_srs"], row[high])
         lines.append((label, f"{score(row[value])}{interval}", score(clinic["mean_srs"]), verdict))
     for key, (label, num, den, _) in MEASURES.items():
-        mine = "—" if not row[den] else (f"{rate(row[num], row[den])} "
+        mine = MISSING if not row[den] else (f"{rate(row[num], row[den])} "
                                          f"({100 * row[f'{key}_low']:.1f}–{100 * row[f'{key}_high']:.1f}%)")
         verdict = "too few to compare" if few else POSITION_WORDS.get(row[f"{key}_position"], "no data")
         lines.append((label, mine, rate(clinic[num], clinic[den]), verdict))

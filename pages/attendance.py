@@ -4,7 +4,7 @@ import streamlit as st
 
 from attune import attendance, rate_charts
 from attune.charts import BLUE, ORANGE, PURPLE
-from attune.formatting import card_rate, counted, period, rate
+from attune.formatting import MISSING, card_rate, counted, period, rate
 from attune.rate_charts import RateSeries
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
@@ -41,10 +41,10 @@ top[1].metric("Late-cancellation rate", card_rate(total["late_cancel"], total["k
               help="Late cancellations ÷ (attended + no-shows + late cancellations).")
 top[2].metric("Cancelled by clinician", card_rate(total["clinician_cancel"], total["booked"]), border=True,
               help="Sessions the therapist or clinic cancelled ÷ all bookings. Not counted as the client's miss.")
-bottom[0].metric("First-visit no-shows", card_rate(first["no_show"], first["kept"]) if first else "—", border=True,
+bottom[0].metric("First-visit no-shows", card_rate(first["no_show"], first["kept"]) if first else MISSING, border=True,
                  help="Session 1 of a client with a therapist. First appointments are missed far more often than "
                       "follow-ups, so they are reported apart.")
-bottom[1].metric("Follow-up no-shows", card_rate(follow["no_show"], follow["kept"]) if follow else "—", border=True,
+bottom[1].metric("Follow-up no-shows", card_rate(follow["no_show"], follow["kept"]) if follow else MISSING, border=True,
                  help="Sessions 2 and later.")
 bottom[2].metric("Appointments booked", f"{total['booked']:,}", border=True,
                  help="Every booking in the period, whatever its outcome.")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from attune import charts, ruptures, settings
-from attune.formatting import day, percent, period, rate
+from attune.formatting import day, percent, period, rate, score
 from attune.glossary import MIN_CASELOAD
 from attune.ui import sidebar
 from attune.ui.cache import figure, load, prefetch
@@ -40,7 +40,7 @@ middle.metric("Repaired", percent(total["share_repaired"]), border=True,
 right.metric("Still open", f"{total['open']:,}", border=True,
              help="Too recent to tell: fewer ratings since the rupture than the repair window, client still attending.")
 median = total["median_to_repair"]
-last.metric("Median sessions to repair", "—" if median is None else f"{median:.1f}", border=True,
+last.metric("Median sessions to repair", score(median), border=True,
             help="Rated sessions from the rupture to the repair, over the repaired ruptures.")
 if total["resolved"] == 0:
     st.caption("No rupture in this period has an outcome yet.")
