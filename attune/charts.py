@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import copy
 import functools
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
@@ -420,10 +420,13 @@ def mark_partial_months(fig: go.Figure, months: pl.Series, totals: pl.Series, pe
     if period is None:
         return
     partial = partial_months(*period)
-    for trace in fig.data:  # a trace's x is held as numpy datetime64, whether given dates or datetimes
-        trace.marker.opacity = [0.4 if np.datetime64(x, "D").astype(date) in partial else 1.0 for x in trace.x]
-    days = [m.date() if isinstance(m, datetime) else m for m in months]
-    for month, total in zip(days, totals, strict=True):
+
+    def day_of(value) -> date:  # months come as dates or datetimes; a trace holds its x as numpy datetime64
+        return np.datetime64(value, "D").astype(date)
+
+    for trace in fig.data:
+        trace.marker.opacity = [0.4 if day_of(x) in partial else 1.0 for x in trace.x]
+    for month, total in zip(map(day_of, months), totals, strict=True):
         if month in partial:
             fig.add_annotation(x=month, y=total, text=f"part month:<br>{partial[month]}", showarrow=False,
                                yanchor="bottom", yshift=4, font={"color": GREY, "size": FONT_SIZE - 2})

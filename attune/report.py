@@ -32,6 +32,7 @@ LOWEST = 5
 # 1M sessions) ran to over a hundred printed pages. The Needs attention page and its download hold them all.
 ATTENTION_LISTED = 200
 STALE_AFTER_DAYS = 14
+ROWS_LEFT_OUT = "Client-level rows are left out for your role."  # where a role sees no client list
 PRINT_WIDTH = 690  # px: fits the printable width of A4 and Letter with 12 mm margins
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -291,7 +292,7 @@ def sections(data: ReportData, client_rows: bool = True) -> list[Section]:
         Section("Headline numbers", headline_cards(data),
                 f"{day(f.start)} to {day(f.end)}, each compared with the {f.days} days before."),
         data.attention if client_rows or not data.attention.client_level else Section(
-            "Relationships that need attention", "", "Client-level rows are left out for your role."),
+            "Relationships that need attention", "", ROWS_LEFT_OUT),
     ]
     if data.therapists.height:
         lowest = lowest_therapists(data)

@@ -49,7 +49,7 @@ if data.attention.html and client_rows:
     with st.container(height=420, key="report_attention_list"):
         st.html(report.preview_html(data.attention))
 elif data.attention.html:
-    st.caption("Client-level rows are left out for your role.")
+    st.caption(report.ROWS_LEFT_OUT)
 
 st.subheader("Lowest mean SRS this period")
 if data.therapists.is_empty():
