@@ -12,15 +12,19 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from attune import integrity
 
-# How long a backup waits to flush its copy while an import that touched it is still running (see _checkpoint).
-CHECKPOINT_WAIT_SECONDS = 600.0
+T = TypeVar("T")
+
+# How long a backup waits on an import that touched its copy while still running (see _while_an_import_holds).
+IMPORT_WAIT_SECONDS = 600.0
 
 
 class BackupError(RuntimeError):
@@ -71,26 +75,32 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path | str) -> BackupResult:
     return BackupResult(out, len(expected), sum(c for c, _ in expected.values()), int(version))
 
 
-def _checkpoint(cur: duckdb.DuckDBPyConnection, alias: str, wait: float = CHECKPOINT_WAIT_SECONDS) -> None:
-    """Write the copy into its own file (not a write-ahead log beside it), waiting while DuckDB refuses.
+def _checkpoint(cur: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Write the copy into its own file (not a write-ahead log beside it)."""
+    _while_an_import_holds(lambda: cur.execute(f"CHECKPOINT {alias}"), duckdb.TransactionException)
 
-    It refuses while another transaction has touched the copy, and an import does without meaning to: a catalog
-    listing inside its transaction (`duckdb_tables()`, which the derived tables' freshness check uses) joins every
-    attached database. The snapshot is already copied; only its flush waits for that import to end.
+
+def _while_an_import_holds(step: Callable[[], T], refused: type[duckdb.Error],
+                           wait: float = IMPORT_WAIT_SECONDS) -> T:
+    """Run `step`, again and again while DuckDB refuses it because an import holds the backup's copy.
+
+    An import holds it without meaning to: a catalog listing inside its transaction (`duckdb_tables()`, which the
+    derived tables' freshness check uses) joins every attached database. Until that import ends, DuckDB refuses to
+    flush the copy (TransactionException) and, once detached, keeps its file open, so that opening it to verify
+    fails (ResourceInUseException). The snapshot is already copied; only these steps wait for the import.
     """
     deadline = time.monotonic() + wait
     while True:
         try:
-            cur.execute(f"CHECKPOINT {alias}")
-            return
-        except duckdb.TransactionException:
+            return step()
+        except refused:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
 
 
 def _verify(path: Path, expected: integrity.Checksums) -> None:
-    copy = duckdb.connect(str(path), read_only=True)
+    copy = _while_an_import_holds(lambda: duckdb.connect(str(path), read_only=True), duckdb.ResourceInUseException)
     try:
         report = integrity.check(copy.cursor())
     finally:

@@ -102,6 +102,17 @@ def test_an_older_database_gets_its_facts_when_opened(tmp_path, write_csv):
     con.close()
 
 
+def test_a_missing_table_is_stale_though_an_attached_copy_holds_one(con, write_csv, tmp_path):
+    """A backup attaches its copy beside the database: its rating_facts must not stand in for a missing one."""
+    ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    con.execute(f"ATTACH '{tmp_path / 'copy.duckdb'}' AS copy")
+    con.execute("CREATE TABLE copy.rating_facts AS SELECT * FROM rating_facts")
+    con.execute("DROP TABLE rating_facts")
+    assert "rating_facts" not in derived.fresh_tables(con)
+    assert derived.refresh(con) == ["rating_facts"]
+    con.execute("DETACH copy")
+
+
 def test_attention_ratings_order_equals_sorting_every_rating(demo_db):
     """seq/rev come from rating_facts.srs_seq and a count; they must equal numbering the ratings afresh."""
     con = db.connect(demo_db)

@@ -107,22 +107,26 @@ def test_backup_during_an_import_holds_the_state_before_or_after_it(demo_db, tmp
         assert state in (before, after), f"{path.name} holds half an import"
 
 
-def test_a_backup_waits_for_an_import_that_listed_the_catalog(demo_db, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("module", "step"), [(integrity, "table_checksums"), (backup, "_checkpoint")],
+                         ids=["before-the-flush", "after-the-flush"])
+def test_a_backup_waits_for_an_import_that_listed_the_catalog(demo_db, tmp_path, monkeypatch, module, step):
     """An import's freshness check lists the catalog inside its write transaction, which joins every attached
-    database, the backup's copy among them: DuckDB then refuses to flush the copy until that import ends."""
+    database, the backup's copy among them. Before the copy is flushed, DuckDB refuses to flush it until that
+    import ends; after, the detached copy's file stays open until then, and opening it to verify fails."""
     con = db.connect(demo_db)
     importing = con.cursor()
     importing.execute("BEGIN TRANSACTION")
     importing.execute("UPDATE meta SET value = value WHERE key = 'data_version'")
-    checksums = integrity.table_checksums
+    original = getattr(module, step)
 
-    def listed_meanwhile(cur, **kwargs):  # runs after the backup attached its copy, before it flushes it
-        monkeypatch.setattr(integrity, "table_checksums", checksums)  # once
+    def then_an_import_lists_the_catalog(*args, **kwargs):
+        result = original(*args, **kwargs)
+        monkeypatch.setattr(module, step, original)  # once
         importing.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
         threading.Timer(0.5, lambda: importing.execute("COMMIT")).start()
-        return checksums(cur, **kwargs)
+        return result
 
-    monkeypatch.setattr(integrity, "table_checksums", listed_meanwhile)
+    monkeypatch.setattr(module, step, then_an_import_lists_the_catalog)
     result = backup.backup(con, tmp_path / "during.duckdb")
     con.close()
     assert result.rows > 0 and result.path.exists()
