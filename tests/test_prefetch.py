@@ -24,16 +24,21 @@ def broken(cur, label: str) -> int:
     raise ValueError(f"no such table for {label}")
 
 
-def _page() -> None:
-    import time
+def prefetch_started(wait: float = 10.0) -> None:
+    """Wait for the worker to have picked the prefetch up (a fixed sleep loses that race on a loaded machine)."""
+    deadline = time.monotonic() + wait
+    while not CALLS and time.monotonic() < deadline:
+        time.sleep(0.01)
 
+
+def _page() -> None:
     import streamlit as st
-    from test_prefetch import slow_sessions
+    from test_prefetch import prefetch_started, slow_sessions
 
     from attune.ui import cache
 
     cache.prefetch((slow_sessions, "early"))
-    time.sleep(0.1)  # the page draws something first; a load made at once may start before the worker does
+    prefetch_started()  # as while the page draws: a load made at once may start before the worker does
     st.write(f"sessions {cache.load(slow_sessions, 'early')}")
 
 
@@ -41,11 +46,12 @@ def _failing_page() -> None:
     import time
 
     import streamlit as st
-    from test_prefetch import broken
+    from test_prefetch import broken, prefetch_started
 
     from attune.ui import cache
 
     cache.prefetch((broken, "failing"))
+    prefetch_started()
     time.sleep(0.2)  # the prefetch has failed by now
     st.write(f"rows {cache.load(broken, 'failing')}")
 
