@@ -122,7 +122,7 @@ class ImportReport:
     def summary(self) -> str:
         if self.status == "unreadable":
             return f"{self.file_name}: not imported. {self.problems[0].message if self.problems else ''}"
-        counts = (f"{self.rows_read:,} rows read: {self.inserted:,} new, {self.updated:,} updated, "
+        counts = (f"{counted(self.rows_read, 'row')} read: {self.inserted:,} new, {self.updated:,} updated, "
                   f"{self.unchanged:,} unchanged, {self.rejected:,} rejected")
         verdict = {
             "imported": f"imported as batch {self.batch_id}",

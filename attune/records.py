@@ -47,8 +47,9 @@ def classify(start: int, end: int, row: list[str], width: int) -> str | None:
         return RECORD
     if not row or (len(row) == 1 and not row[0].strip()):
         return None
-    if end > start and len(row) < width:
-        return f"a quoted value that starts on this line is not closed where expected (the record runs to line {end})"
+    if len(row) < width and (end > start or any("\n" in c or "\r" in c for c in row)):
+        runs = f"the record runs to line {end}" if end > start else "it runs to the end of the file"
+        return f"a quoted value that starts on this line is not closed where expected ({runs})"
     if len(row) > width:
         return (f"this line has {len(row)} fields, more fields than the header ({width}): "
                 "a stray delimiter, or a value that should be quoted?")

@@ -192,6 +192,6 @@ def test_xlsx_sheet_can_be_chosen(empty_db, tmp_path):
     assert at.expander[0].label == "**report.xlsx** — Sessions (appointments) · Excel sheet 'Appointments'"
     at.button(key="data_import").click()
     at.run()
-    assert at.success[0].value.startswith("report.xlsx (sessions): imported as batch 1. 1 rows read: 1 new")
+    assert at.success[0].value.startswith("report.xlsx (sessions): imported as batch 1. 1 row read: 1 new")
     assert query(empty_db, "SELECT session_id, client_id, status, source_line FROM sessions") == [
         ("A1", "P1", "attended", 2)]

@@ -257,6 +257,19 @@ def test_structural_errors_reject_the_file_with_their_lines(con, tmp_path):
         (4, "this line has 1 field, fewer fields than the header (2)")]
 
 
+@pytest.mark.parametrize(("tail", "runs"), [(b"T5,Eve\n", "the record runs to line 5"),
+                                            (b"", "it runs to the end of the file")])
+def test_an_unclosed_quote_is_named_as_the_problem(con, tmp_path, tail, runs):
+    """A quote opened and never closed swallows the line break after it: the analyst is told about the quote,
+    not only that the line came out short, also when the swallowed line is the file's last."""
+    data = b"therapist_id,name,site\nT1,Ann,North\nT2,Bob,North\nT3,\"Cy,North\n" + tail
+    before = contents(con)
+    report = ingest.import_file(con, write(tmp_path, "quote.csv", data))
+    assert contents(con) == before and report.status == "rejected"
+    assert [(p.line, p.message) for p in report.problems] == [
+        (4, f"a quoted value that starts on this line is not closed where expected ({runs})")]
+
+
 def test_status_column_absent_counts_sessions_as_attended(con, tmp_path):
     data = b"appointment_id,patient_id,clinician,date_of_service,billing_code\nA1,P1,T1,2025-04-03,90834\n"
     report = ingest.import_file(con, write(tmp_path, "billing.csv", data))
