@@ -356,6 +356,8 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
             report.notes.append("Every row has a problem, so nothing was imported.")
             return
     progress(0.7, "Comparing with the database")
+    if spec.kind == "feedback":
+        _note_unplaced_ratings(cur, report)
     fresh = derived.fresh_tables(cur) if spec.kind == "sessions" else set()
     inserted, updated, unchanged = _merge(cur, spec, imported_by, name, info, report)
     report.inserted, report.updated, report.unchanged = inserted, updated, unchanged
@@ -365,6 +367,18 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         # most of a feedback import (half a minute), so it is said
         progress(0.8, "Updating the summary tables")
         db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
+
+
+def _note_unplaced_ratings(cur, report: ImportReport) -> None:
+    """Ratings are kept when their session is not in the database yet (the feedback export may come first), but
+    they count nowhere until it is: the analyst is told, with an id to look for."""
+    unplaced, example = db.run_row(cur, "ratings_unplaced")
+    if unplaced:
+        one = unplaced == 1
+        report.notes.append(
+            f"{counted(unplaced, 'rating')} {'names a session' if one else 'name sessions'} not in the database "
+            f"(e.g. {example}): kept, but counted nowhere until {'that session is' if one else 'those sessions are'} "
+            "imported. Import the sessions export, or check the session ids.")
 
 
 def _untouched_by_sessions(cur, fresh: set[str], updated: int, batch_id: int | None) -> set[str]:

@@ -138,6 +138,26 @@ def test_rating_needs_an_identity_and_a_score(rostered, tmp_path):
     assert "1 empty line (no values at all) skipped." in report.notes
 
 
+def test_ratings_for_sessions_not_yet_imported_are_kept_and_said(rostered, tmp_path):
+    """A feedback export may come before its sessions: such ratings are kept, but count nowhere until their
+    session arrives, so the report names one (and the batch keeps the note). A rating that carries its own
+    client, therapist and date stands without its session and is not mentioned."""
+    data = (b"session_id,client_id,therapist_id,rated_on,srs_total\n"
+            b"S0,,,,36\n"  # the rostered session
+            b"S8,,,,35\n"  # not in the database
+            b"S9,C9,T1,2025-03-02,34\n")  # not in the database either, but placed by its own columns
+    report = ingest.import_file(rostered, write(tmp_path, "early.csv", data))
+    note = ("1 rating names a session not in the database (e.g. S8): kept, but counted nowhere until that session "
+            "is imported. Import the sessions export, or check the session ids.")
+    assert report.status == "imported" and report.inserted == 3 and note in report.notes
+    assert rostered.execute("SELECT notes FROM import_batches WHERE batch_id = $b",
+                            {"b": report.batch_id}).fetchall()[0][0].count(note) == 1
+    placed = data.replace(b"S8,,,,35", b"S7,C7,T2,2025-03-03,35")
+    report = ingest.import_file(rostered, write(tmp_path, "placed.csv", placed))
+    assert report.status == "imported" and report.inserted == 1
+    assert not any("not in the database" in n for n in report.notes)
+
+
 def test_whole_number_expected(rostered, tmp_path):
     path = write(tmp_path, "num.csv", HEADER.replace(b"\n", b",session_number\n")
                  + b"S1,C1,T1,2025-04-03 10:00,Show,1.5\n")
