@@ -371,8 +371,12 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
 
 def _note_unplaced_ratings(cur, report: ImportReport) -> None:
     """Ratings are kept when their session is not in the database yet (the feedback export may come first), but
-    they count nowhere until it is: the analyst is told, with an id to look for."""
-    unplaced, example = db.run_row(cur, "ratings_unplaced")
+    without the client, therapist and date of their own the ratings view cannot place them: they count nowhere
+    until the session arrives. The analyst is told, with an id to look for."""
+    unplaced, example = cur.execute("""
+        SELECT count(*), min(t.session_id) FROM typed t ANTI JOIN sessions s USING (session_id)
+        WHERE len(t.problems) = 0 AND t.session_id IS NOT NULL
+          AND (t.client_id IS NULL OR t.therapist_id IS NULL OR t.rated_on IS NULL)""").fetchall()[0]
     if unplaced:
         one = unplaced == 1
         report.notes.append(
