@@ -171,6 +171,11 @@ SESSION_STATUS_WORDS: dict[str, str] = {
     "provider canceled": "clinician_cancel", "provider cancelled": "clinician_cancel",
 }
 SESSION_STATUSES = ("attended", "no_show", "late_cancel", "cancelled", "clinician_cancel")
+# An appointment not held yet (a diary export lists next week's bookings too): it has no outcome, so a sessions
+# import leaves it out and says how many; a later export that gives it an outcome imports it.
+NOT_HELD = "not_held"
+SESSION_STATUS_WORDS.update({word: NOT_HELD for word in (
+    "not_held", "not held", "scheduled", "booked", "upcoming", "pending", "confirmed", "not yet seen")})
 # How the pages name each status (the stored codes are for queries and exports' machine readers).
 SESSION_STATUS_LABELS = {"attended": "Attended", "no_show": "No-show", "late_cancel": "Late cancellation",
                          "cancelled": "Cancelled in time", "clinician_cancel": "Cancelled by clinician"}
@@ -200,6 +205,8 @@ VALUE_WORDS: dict[str, dict[str, str]] = {  # keyed by Column.type
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "status": SESSION_STATUSES, "end_reason": END_REASONS, "switch_status": SWITCH_STATUSES,
 }
+# What a word in a categorical column may be mapped to: a stored value, or for session status, not held yet.
+MAPPABLE: dict[str, tuple[str, ...]] = CATEGORIES | {"status": (*SESSION_STATUSES, NOT_HELD)}
 THERAPIST_REFERENCES = ("therapist_id", "from_therapist_id", "to_therapist_id")
 
 

@@ -22,6 +22,7 @@ import polars as pl
 from attune import attention, db, derived
 from attune.contract import (
     CATEGORIES,
+    NOT_HELD,
     SPECS,
     THERAPIST_REFERENCES,
     VALUE_WORDS,
@@ -335,6 +336,12 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         report.problems = [Problem(None, None, None, f"{name} has a header but no rows of data.")]
         report.problem_count = 1
         return
+    if spec.kind == "sessions" and _leave_out_not_held(cur, report) == report.rows_read:
+        report.status = "unreadable"
+        report.problems = [Problem(None, "status", None, "Every row is an appointment not held yet: nothing to "
+                                                         "import until an export gives them an outcome.")]
+        report.problem_count = 1
+        return
     progress(0.55, "Looking for repeated ids")
     repeats = _reject_duplicates(cur, spec, info.unit)
     if repeats:
@@ -367,6 +374,19 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         # most of a feedback import (half a minute), so it is said
         progress(0.8, "Updating the summary tables")
         db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
+
+
+def _leave_out_not_held(cur, report: ImportReport) -> int:
+    """Drop the appointments not held yet (status Scheduled, Booked...; contract.NOT_HELD), whatever else their
+    row says: they are not imported, so their other cells cannot block the file. Returns how many."""
+    left_out = cur.execute("DELETE FROM typed WHERE status = $not_held", {"not_held": NOT_HELD}).fetchall()[0][0]
+    if left_out:
+        one = left_out == 1
+        report.notes.append(
+            f"{counted(left_out, 'appointment')} not held yet (a status such as Scheduled or Booked) "
+            f"{'was' if one else 'were'} left out: a session counts once it has an outcome, and a later export "
+            f"that gives {'it' if one else 'them'} one imports {'it' if one else 'them'}.")
+    return left_out
 
 
 def _note_unplaced_ratings(cur, report: ImportReport) -> None:

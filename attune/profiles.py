@@ -36,7 +36,16 @@ from pathlib import Path
 import tomli_w
 
 from attune import db
-from attune.contract import CATEGORIES, SPECS, Constant, Mapping, ValueMap, normalise_header, normalise_word
+from attune.contract import (
+    CATEGORIES,
+    MAPPABLE,
+    SPECS,
+    Constant,
+    Mapping,
+    ValueMap,
+    normalise_header,
+    normalise_word,
+)
 from attune.formatting import noun_for
 from attune.reader import display_headers
 
@@ -170,7 +179,7 @@ def validate(profile: Profile) -> None:
         if column is None or column.type not in CATEGORIES:
             categorical = ", ".join(c.name for c in spec.columns if c.type in CATEGORIES) or "no column"
             raise ProfileError(f"{where}: values can only be mapped for {categorical} in {spec.label.lower()}.")
-        allowed = CATEGORIES[column.type]
+        allowed = MAPPABLE[column.type]
         for word, value in words.items():
             if value not in allowed:
                 raise ProfileError(f"{where}: '{word}' is mapped to '{value}', which is not one of "

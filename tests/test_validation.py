@@ -237,6 +237,31 @@ def test_mapping_with_constant_and_value_words(con, tmp_path):
         ("R1", datetime(2025, 4, 3), "attended", "North"), ("R2", datetime(2025, 4, 10), "late_cancel", "North")]
 
 
+def test_appointments_not_held_yet_are_left_out_and_said(rostered, tmp_path):
+    """A diary export lists next week's bookings too: they have no outcome, so they are left out (whatever else
+    their row holds: T9 is not in the roster) and the report says how many. A word the analyst maps to not_held
+    is left out the same way."""
+    data = HEADER + (b"S1,C1,T1,2025-03-03 09:00,Show\n"
+                     b"S2,C1,T1,2025-03-10 09:00,Scheduled\n"
+                     b"S3,C2,T9,2025-03-11 09:00,Booked\n"
+                     b"S4,C2,T2,2025-03-12 09:00,Tentative\n")
+    report = ingest.import_file(rostered, write(tmp_path, "diary.csv", data),
+                                values={"status": {"tentative": "not_held"}})
+    assert report.status == "imported" and (report.rows_read, report.inserted, report.rejected) == (4, 1, 0)
+    assert ("3 appointments not held yet (a status such as Scheduled or Booked) were left out: a session counts "
+            "once it has an outcome, and a later export that gives them one imports them.") in report.notes
+    assert rostered.execute("SELECT session_id, status FROM sessions ORDER BY 1").fetchall() == [
+        ("S0", "attended"), ("S1", "attended")]
+
+
+def test_a_file_of_appointments_not_held_yet_imports_nothing(rostered, tmp_path):
+    before = contents(rostered)
+    report = ingest.import_file(rostered, write(tmp_path, "next-week.csv",
+                                                HEADER + b"S5,C1,T1,2025-03-17 09:00,Booked\n"))
+    assert contents(rostered) == before and report.status == "unreadable"
+    assert report.problems[0].message.startswith("Every row is an appointment not held yet")
+
+
 def test_problem_report_names_the_analysts_own_columns(con, tmp_path):
     data = b"Appointment ID,Patient ID,Clinician,Date of Service,Appointment Status\nA1,P1,T1,2025-04-03,Huh\n"
     report = rejected(con, write(tmp_path, "pm.csv", data))

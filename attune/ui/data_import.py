@@ -11,7 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from attune import batches, db, ingest, profiles, upload
-from attune.contract import CATEGORIES, SPECS, Constant, Mapping, TableSpec
+from attune.contract import CATEGORIES, MAPPABLE, SPECS, Constant, Mapping, TableSpec
+from attune.formatting import counted
 from attune.ingest import DATE_FORMAT_LABELS
 from attune.reader import save_upload, work_folder
 from attune.ui import cache
@@ -151,12 +152,12 @@ def value_editor(fid, spec, path, sheet, mapping, saved: dict, edit: bool) -> di
         if not unknown and not edit:
             continue
         st.markdown(f"**Values of {column.name}** — what each word in your file means")
-        choices = [upload.REJECT, *CATEGORIES[column.type]]
+        choices = [upload.REJECT, *MAPPABLE[column.type]]
         grid = st.columns(4)
         for i, (word, rows) in enumerate(words.iter_rows()):
             current = upload.interpretation(column, word, custom)
             key = f"data_val_{fid}_{column.name}_{hashlib.sha1(word.encode()).hexdigest()[:8]}"
-            picked = grid[i % 4].selectbox(f"{word} ({rows:,} rows)", choices, key=key,
+            picked = grid[i % 4].selectbox(f"{word} ({counted(rows, 'row')})", choices, key=key,
                                            index=choices.index(current) if current else 0)
             builtin = upload.interpretation(column, word)
             if picked != upload.REJECT and picked != builtin:
