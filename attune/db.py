@@ -181,9 +181,11 @@ def bumps_in_this_process() -> int:
     return _bumps_here[0]
 
 
-def bump_data_version(cur: duckdb.DuckDBPyConnection, unchanged: Collection[str] = ()) -> None:
+def bump_data_version(cur: duckdb.DuckDBPyConnection, unchanged: Collection[str] = (),
+                      ratings_batch: int | None = None) -> None:
     """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed
-    (but not those in `unchanged`, which the caller knows this change leaves as they were: derived.refresh).
+    (but not those in `unchanged`, which the caller knows this change leaves as they were, and rating_facts by
+    appending when `ratings_batch` is the whole change to it: derived.refresh).
 
     Every import and undo calls this inside its transaction, so derived tables change with the data.
     """
@@ -191,4 +193,4 @@ def bump_data_version(cur: duckdb.DuckDBPyConnection, unchanged: Collection[str]
     execute(cur, "bump_data_version")
     from attune import derived
 
-    derived.refresh(cur, unchanged=unchanged)
+    derived.refresh(cur, unchanged=unchanged, ratings_batch=ratings_batch)

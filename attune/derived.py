@@ -15,6 +15,8 @@ only when a batch of a kind it reads was imported or undone (or that table's row
 that builds them changed) since its last build, so a review note that bumps the data version costs
 nothing here, and an episodes import does not rebuild the rating tables. Nor does a sessions import that
 only adds sessions no rating names (RATING_TABLES: attune.ingest works that out and passes them as unchanged).
+A feedback import that only adds ratings later than every stored one (a weekly export) appends them to
+rating_facts instead of rebuilding it (`ratings_batch`).
 """
 
 from __future__ import annotations
@@ -78,21 +80,34 @@ def fresh_tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
     return set(TABLES) - set(_stale(cur, source_fingerprints(cur)))
 
 
-def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False, unchanged: Collection[str] = ()) -> list[str]:
-    """Rebuild the derived tables whose sources changed; returns those rebuilt.
+def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False, unchanged: Collection[str] = (),
+            ratings_batch: int | None = None) -> list[str]:
+    """Bring the derived tables whose sources changed up to date; returns those changed.
 
     `unchanged`: tables the caller knows the change leaves as they were (they were fresh before it, and it does
     not reach them: attune.ingest passes RATING_TABLES for new sessions that no rating names). Only their new
     fingerprint is stored: at 10M sessions that spares a weekly sessions import the 20 s of rebuilding
     rating_facts.
+    `ratings_batch`: a feedback batch that is the whole change to rating_facts' sources (only new ratings, and
+    rating_facts fresh before them; attune.ingest knows). When those ratings all come after the stored ones,
+    they are appended (append_rating_facts.sql) instead of rebuilding the table: a weekly feedback export's case.
     """
     fingerprints = source_fingerprints(cur)
     stale = list(TABLES) if force else _stale(cur, fingerprints)
-    rebuilt = []
+    changed = []
     for table in TABLES:  # in order, so a table is rebuilt after those it reads
         if table in stale:
             if force or table not in unchanged:
-                db.execute(cur, f"refresh_{table}", PARAMS)
-                rebuilt.append(table)
+                _bring_up_to_date(cur, table, None if force else ratings_batch)
+                changed.append(table)
             db.execute(cur, "set_meta_value", {"key": _meta_key(table), "value": fingerprints[table]})
-    return rebuilt
+    return changed
+
+
+def _bring_up_to_date(cur: duckdb.DuckDBPyConnection, table: str, ratings_batch: int | None) -> None:
+    if (table == "rating_facts" and ratings_batch is not None
+            and db.run_row(cur, "rating_facts_appendable", {"batch_id": ratings_batch})[0]):
+        db.execute(cur, "stage_appended_ratings", {"batch_id": ratings_batch})
+        db.execute(cur, "append_rating_facts")
+    else:
+        db.execute(cur, f"refresh_{table}", PARAMS)

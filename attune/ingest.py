@@ -365,7 +365,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
     progress(0.7, "Comparing with the database")
     if spec.kind == "feedback":
         _note_unplaced_ratings(cur, report)
-    fresh = derived.fresh_tables(cur) if spec.kind == "sessions" else set()
+    fresh = derived.fresh_tables(cur) if spec.kind in ("sessions", "feedback") else set()
     inserted, updated, unchanged = _merge(cur, spec, imported_by, name, info, report)
     report.inserted, report.updated, report.unchanged = inserted, updated, unchanged
     report.status = "imported" if (inserted or updated) else "unchanged"
@@ -373,7 +373,10 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         # the rating and episode tables the pages read are rebuilt from all the data: at 10M sessions this is
         # most of a feedback import (half a minute), so it is said
         progress(0.8, "Updating the summary tables")
-        db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
+        if spec.kind == "feedback":
+            db.bump_data_version(cur, ratings_batch=_ratings_batch(fresh, updated, report.batch_id))
+        else:
+            db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
 
 
 def _leave_out_not_held(cur, report: ImportReport) -> int:
@@ -403,6 +406,12 @@ def _note_unplaced_ratings(cur, report: ImportReport) -> None:
             f"{counted(unplaced, 'rating')} {'names a session' if one else 'name sessions'} not in the database "
             f"(e.g. {example}): kept, but counted nowhere until {'that session is' if one else 'those sessions are'} "
             "imported. Import the sessions export, or check the session ids.")
+
+
+def _ratings_batch(fresh: set[str], updated: int, batch_id: int | None) -> int | None:
+    """The feedback batch rating_facts may take by appending: when it was up to date before this import, and the
+    import only added ratings (a changed one can move in time or change a relationship's numbering)."""
+    return batch_id if "rating_facts" in fresh and not updated else None
 
 
 def _untouched_by_sessions(cur, fresh: set[str], updated: int, batch_id: int | None) -> set[str]:

@@ -4,7 +4,8 @@
 -- without an SRS total), and srs_prev (the relationship's previous SRS total, rounded to one decimal as shown).
 -- The table's rowid is its (rated_at, feedback_key) order: DuckDB keeps a table's insertion order and rowid
 -- follows it (docs: "order preservation"). Queries use rowid as a cheap exact key for a relationship's earliest
--- or latest rating, so the table is only ever rebuilt whole, never appended to (tests/test_derived.py).
+-- or latest rating, so the table is rebuilt whole, or appended to only with ratings later than every stored one
+-- (append_rating_facts.sql, which tests/test_derived.py checks against this rebuild).
 -- attention_ratings and rupture_events cut them off at a day without sorting every rating again (a later
 -- rating never changes an earlier one's seq or previous rating).
 -- Run by attune.derived.refresh whenever sessions or feedback change (see attune/derived.py).

@@ -22,6 +22,8 @@ UNSCOPED = {
     "integrity_problems": "counts of broken invariants for `attune check` and backups (no rows shown)",
     "newest_rating": "one timestamp, to choose how ORS outcomes are read (attune/therapists.py; nothing shown)",
     "batch_sessions_rated": "whether an import's sessions are rated, to skip a rebuild (attune/ingest.py; not shown)",
+    "rating_facts_appendable": "whether a batch's ratings can be appended to rating_facts (attune/derived.py; not "
+                               "shown)",
 }
 
 

@@ -1,6 +1,10 @@
 """Derived tables: rating_facts always holds what the ratings view would return, after every import and undo."""
 
 from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
 
 from attune import batches, db, derived, ingest, therapists
 from attune.filters import Filters
@@ -347,3 +351,46 @@ def test_sessions_a_rating_names_or_changed_sessions_rebuild_the_rating_tables(c
     assert ingest.import_file(con, write_csv("week2.csv", moved)).updated == 1
     assert table_oid(con, "rating_facts") != oid
     assert facts(con) == view(con)
+
+
+def _weekly_feedback(demo_exports: Path, folder: Path, cutoff: str) -> tuple[Path, Path]:
+    """The demo clinic's feedback split at a day: the export so far, and the week's that follows it."""
+    sessions = pl.read_csv(demo_exports / "sessions.csv", columns=["session_id", "scheduled_at"])
+    feedback = pl.read_csv(demo_exports / "feedback.csv", infer_schema=False).join(sessions, on="session_id")
+    late = pl.col("scheduled_at") >= cutoff
+    paths = folder / "feedback-before.csv", folder / "feedback-week.csv"
+    feedback.filter(~late).drop("scheduled_at").write_csv(paths[0])
+    feedback.filter(late).drop("scheduled_at").write_csv(paths[1])
+    return paths
+
+
+def _rating_facts_by_rowid(con) -> list[tuple]:
+    return con.execute("SELECT * FROM rating_facts ORDER BY rowid").fetchall()
+
+
+@pytest.mark.parametrize(("cutoff", "appended"), [("2026-11-14", True), ("2025-06-01", True), (None, False)])
+def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
+        demo_exports, tmp_path, monkeypatch, cutoff, appended):
+    """New ratings all later than the stored ones join rating_facts at its end (append_rating_facts.sql): every
+    column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. A week that also holds
+    a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt."""
+    con = db.connect(tmp_path / "weekly.duckdb")
+    for kind in ("therapists", "sessions"):
+        ingest.import_file(con, demo_exports / f"{kind}.csv")
+    before, week = _weekly_feedback(demo_exports, tmp_path, cutoff or "2026-11-14")
+    if cutoff is None:
+        rows = before.read_text().splitlines(keepends=True)
+        before.write_text("".join(rows[:1] + rows[2:]))
+        week.write_text(week.read_text() + rows[1])
+    assert ingest.import_file(con, before).status == "imported"
+    ran = []
+    execute = db.execute
+    monkeypatch.setattr(db, "execute", lambda cur, name, params=None: (ran.append(name), execute(cur, name, params)))
+    report = ingest.import_file(con, week)
+    assert report.status == "imported" and report.inserted > 0
+    assert ("append_rating_facts" in ran) is appended and ("refresh_rating_facts" in ran) is not appended
+    incremental = _rating_facts_by_rowid(con)
+    derived.refresh(con, force=True)
+    assert incremental == _rating_facts_by_rowid(con) and len(incremental) == report.inserted + len(
+        before.read_text().splitlines()) - 1
+    con.close()
