@@ -368,12 +368,14 @@ def _rating_facts_by_rowid(con) -> list[tuple]:
     return con.execute("SELECT * FROM rating_facts ORDER BY rowid").fetchall()
 
 
-@pytest.mark.parametrize(("cutoff", "appended"), [("2026-11-14", True), ("2025-06-01", True), (None, False)])
+@pytest.mark.parametrize(("cutoff", "appended"), [("2026-11-14", True), ("2026-06-01", True), ("2025-06-01", False),
+                                                  (None, False)])
 def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
         demo_exports, tmp_path, monkeypatch, cutoff, appended):
     """New ratings all later than the stored ones join rating_facts at its end (append_rating_facts.sql): every
     column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. A week that also holds
-    a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt."""
+    a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt, and so is
+    a batch holding most of the ratings (cutoff 2025-06-01)."""
     con = db.connect(tmp_path / "weekly.duckdb")
     for kind in ("therapists", "sessions"):
         ingest.import_file(con, demo_exports / f"{kind}.csv")
