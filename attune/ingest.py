@@ -370,8 +370,8 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
     report.inserted, report.updated, report.unchanged = inserted, updated, unchanged
     report.status = "imported" if (inserted or updated) else "unchanged"
     if report.status == "imported":
-        # the rating and episode tables the pages read are rebuilt from all the data: at 10M sessions this is
-        # most of a feedback import (half a minute), so it is said
+        # the rating and episode tables the pages read are rebuilt from all the data (a weekly feedback export's
+        # ratings are appended to rating_facts): at 10M sessions this can be most of an import, so it is said
         progress(0.8, "Updating the summary tables")
         if spec.kind == "feedback":
             db.bump_data_version(cur, ratings_batch=_ratings_batch(fresh, updated, report.batch_id))
