@@ -65,6 +65,9 @@ TERMS: tuple[Term, ...] = (
     Term("Clinician cancellation",
          "A session the therapist or clinic cancelled. Never counted as the client's miss; shown apart, as a share "
          "of all bookings, because repeated ones strain the relationship.", "Attendance"),
+    Term("Appointment not held yet",
+         "A booking with no outcome yet (Scheduled, Booked, Upcoming in the clinic's export). It is left out on "
+         "import, which says how many, and counts from the export that gives it an outcome.", "Attendance"),
     Term("First appointment",
          "Session 1 of a client with a therapist (from the export's session number, or the booking's order when "
          "there is none). First appointments are missed far more often than follow-ups, so they are reported "

@@ -374,7 +374,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         # ratings are appended to rating_facts): at 10M sessions this can be most of an import, so it is said
         progress(0.8, "Updating the summary tables")
         if spec.kind == "feedback":
-            db.bump_data_version(cur, ratings_batch=_ratings_batch(fresh, updated, report.batch_id))
+            db.bump_data_version(cur, ratings_batch=_ratings_batch(cur, fresh, inserted, updated, report.batch_id))
         else:
             db.bump_data_version(cur, _untouched_by_sessions(cur, fresh, updated, report.batch_id))
 
@@ -408,10 +408,15 @@ def _note_unplaced_ratings(cur, report: ImportReport) -> None:
             "imported. Import the sessions export, or check the session ids.")
 
 
-def _ratings_batch(fresh: set[str], updated: int, batch_id: int | None) -> int | None:
-    """The feedback batch rating_facts may take by appending: when it was up to date before this import, and the
-    import only added ratings (a changed one can move in time or change a relationship's numbering)."""
-    return batch_id if "rating_facts" in fresh and not updated else None
+def _ratings_batch(cur, fresh: set[str], inserted: int, updated: int, batch_id: int | None) -> int | None:
+    """The feedback batch rating_facts may take by appending: when it was up to date before this import, the
+    import only added ratings (a changed one can move in time or change a relationship's numbering), and fewer
+    than were stored. A batch of most of the ratings (a first import) is rebuilt: that does the same work without
+    staging them (1.6-1.9 s against 1.9-2.2 s for 638,706 ratings into an empty table), and spares the check."""
+    if "rating_facts" not in fresh or updated:
+        return None
+    stored = cur.execute("SELECT count(*) FROM feedback").fetchall()[0][0] - inserted
+    return batch_id if inserted < stored else None
 
 
 def _untouched_by_sessions(cur, fresh: set[str], updated: int, batch_id: int | None) -> set[str]:
