@@ -16,8 +16,7 @@ that builds them changed) since its last build, so a review note that bumps the 
 nothing here, and an episodes import does not rebuild the rating tables. Nor does a sessions import that
 only adds sessions no rating names (RATING_TABLES: attune.ingest works that out and passes them as unchanged).
 A feedback import that only adds ratings later than every stored one (a weekly export) appends them to
-rating_facts instead of rebuilding it, and updates only the SRS of their episodes in episode_facts
-(`ratings_batch`).
+rating_facts instead of rebuilding it (`ratings_batch`).
 """
 
 from __future__ import annotations
@@ -89,11 +88,9 @@ def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False, unchanged: Coll
     not reach them: attune.ingest passes RATING_TABLES for new sessions that no rating names). Only their new
     fingerprint is stored: at 10M sessions that spares a weekly sessions import the 20 s of rebuilding
     rating_facts.
-    `ratings_batch`: a feedback batch that is the whole change to the sources (only new ratings, fewer than the
-    stored ones, and rating_facts and episode_facts fresh before them; attune.ingest knows). When those ratings
-    all come after the stored ones, they are appended to rating_facts (append_rating_facts.sql) instead of
-    rebuilding it, and episode_facts only has the SRS of their relationships' episodes updated
-    (update_episode_srs.sql): a weekly feedback export's case.
+    `ratings_batch`: a feedback batch that is the whole change to rating_facts' sources (only new ratings, and
+    rating_facts fresh before them; attune.ingest knows). When those ratings all come after the stored ones,
+    they are appended (append_rating_facts.sql) instead of rebuilding the table: a weekly feedback export's case.
     """
     fingerprints = source_fingerprints(cur)
     stale = list(TABLES) if force else _stale(cur, fingerprints)
@@ -112,9 +109,5 @@ def _bring_up_to_date(cur: duckdb.DuckDBPyConnection, table: str, ratings_batch:
             and db.run_row(cur, "rating_facts_appendable", {"batch_id": ratings_batch})[0]):
         db.execute(cur, "stage_appended_ratings", {"batch_id": ratings_batch})
         db.execute(cur, "append_rating_facts")
-    elif table == "episode_facts" and ratings_batch is not None:  # new ratings change only their episodes' SRS
-        db.execute(cur, "update_episode_srs", {"batch_id": ratings_batch})
     else:
         db.execute(cur, f"refresh_{table}", PARAMS)
-        if table == "episode_facts":
-            db.execute(cur, "update_episode_srs", {"batch_id": None})

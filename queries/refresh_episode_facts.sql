@@ -3,8 +3,7 @@
 -- episode: sessions attended, the last one, the mean SRS of its first two rated sessions and its latest SRS.
 -- None of that depends on the page's filters (they only choose episodes), so it is worked out once per import
 -- instead of joining the period's episodes to every session and rating on each visit (1.9 s of the page's
--- 2.3 s at 10M sessions). The SRS columns start empty: update_episode_srs.sql fills them, for every episode
--- after this rebuild, and alone for the episodes of new ratings after a feedback import (attune/derived.py).
+-- 2.3 s at 10M sessions).
 -- Run by attune.derived.refresh after refresh_rating_facts, whenever sessions, feedback or episodes change.
 -- Parameters: $dropout_gap_days. Returns nothing.
 -- Columns: client_id, therapist_id, start_date DATE, end_date DATE (NULL = still active), end_reason,
@@ -21,10 +20,29 @@ attended AS (
      AND s.scheduled_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR s.scheduled_at::DATE <= ep.end_date)
     WHERE s.status = 'attended'
     GROUP BY ep.episode_key
+),
+-- The episode's ratings in order: srs_seq numbers the relationship's SRS ratings by (rated_at, feedback_key)
+-- (rating_facts), and an episode's ratings are a run of them, so its first two are the two lowest numbers.
+rated AS (
+    SELECT ep.episode_key, r.srs_total, r.srs_seq
+    FROM ep JOIN rating_facts r
+      ON r.client_id = ep.client_id AND r.therapist_id = ep.therapist_id
+     AND r.rated_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR r.rated_at::DATE <= ep.end_date)
+    WHERE r.srs_total IS NOT NULL
+),
+first_rated AS (
+    SELECT episode_key, min(srs_seq) AS first_seq FROM rated GROUP BY episode_key
+),
+early AS (
+    SELECT episode_key, avg(srs_total) FILTER (WHERE srs_seq <= first_seq + 1) AS early_srs,
+           count(*) FILTER (WHERE srs_seq <= first_seq + 1) AS early_ratings,
+           arg_max(srs_total, srs_seq) AS last_srs
+    FROM rated JOIN first_rated USING (episode_key) GROUP BY episode_key
 )
 SELECT ep.client_id, ep.therapist_id, ep.start_date, ep.end_date, ep.end_reason, ep.estimated,
        coalesce(a.attended_sessions, 0) AS attended_sessions, a.last_attended,
-       NULL::DOUBLE AS early_srs, 0::BIGINT AS early_ratings, NULL::DOUBLE AS last_srs
+       early.early_srs, coalesce(early.early_ratings, 0) AS early_ratings, early.last_srs
 FROM ep
 LEFT JOIN attended a USING (episode_key)
+LEFT JOIN early USING (episode_key)
 ORDER BY ep.start_date, ep.therapist_id, ep.client_id;
