@@ -16,7 +16,7 @@ import polars as pl
 from attune import db
 from attune._rates import SMALL_DENOMINATOR, with_rate
 from attune.filters import Filters
-from attune.formatting import MISSING, natural_order, rate_text, therapist_label
+from attune.formatting import day_text, natural_order, rate_text, therapist_label
 
 DIMENSIONS = {
     "therapist": "Therapist",
@@ -86,8 +86,8 @@ def repeated_no_shows(pairs: pl.DataFrame, min_count: int = 2) -> pl.DataFrame:
         pl.col("no_shows_since_attended").alias("No-shows since last attended"),
         pl.col("late_cancel").alias("Late cancellations"),
         pl.col("attended").alias("Attended"),
-        pl.col("last_no_show").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Last no-show"),
-        pl.col("last_attended").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Last attended"),
+        day_text("last_no_show").alias("Last no-show"),
+        day_text("last_attended").alias("Last attended"),
     )
 
 
@@ -101,8 +101,7 @@ def repeated_clinician_cancels(pairs: pl.DataFrame, min_count: int = 2) -> pl.Da
         pl.col("clinician_cancel").alias("Cancelled by clinician"),
         pl.col("booked").alias("Bookings"),
         pl.col("attended").alias("Attended"),
-        pl.col("last_clinician_cancel").dt.to_string("%Y-%m-%d").fill_null(MISSING)
-        .alias("Last clinician cancellation"),
+        day_text("last_clinician_cancel").alias("Last clinician cancellation"),
     )
 
 

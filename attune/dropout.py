@@ -18,7 +18,7 @@ import polars as pl
 from attune import db, suppression
 from attune._rates import with_rate
 from attune.filters import Filters
-from attune.formatting import MISSING, one_decimal, rate_text, therapist_label
+from attune.formatting import day_text, one_decimal, rate_text, therapist_label
 from attune.overview import DROPOUT_GAP_DAYS
 from attune.survival import KM_SCHEMA, kaplan_meier
 
@@ -195,8 +195,8 @@ def dropouts_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("ended_in_period") & pl.col("dropout")).sort("end_date", descending=True).select(
         pl.col("client_id").alias("Client"),
         therapist_label().alias("Therapist"),
-        pl.col("start_date").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Started"),
-        pl.col("end_date").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Ended"),
+        day_text("start_date").alias("Started"),
+        day_text("end_date").alias("Ended"),
         pl.col("attended_sessions").alias("Sessions attended"),
         one_decimal(pl.col("early_srs")).alias("Early SRS"),
         one_decimal(pl.col("last_srs")).alias("Last SRS"),

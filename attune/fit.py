@@ -14,7 +14,7 @@ import polars as pl
 
 from attune import db
 from attune.filters import Filters
-from attune.formatting import MISSING, each, one_decimal, therapist_label
+from attune.formatting import MISSING, day_text, each, one_decimal, therapist_label
 from attune.overview import DROPOUT_GAP_DAYS
 
 # Checked in this order; the first category with a keyword in the reason wins. Identity and practical reasons
@@ -94,7 +94,7 @@ def open_requests(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         pl.col("request_id").alias("Request"),
         pl.col("client_id").alias("Client"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Requested"),
+        day_text("requested_at").alias("Requested"),
         (pl.lit(as_of) - pl.col("requested_at")).dt.total_days().alias("Days open"),
         pl.col("category").alias("Category"),
         pl.col("reason").alias("Reason (client's words)"),
@@ -196,7 +196,7 @@ def outcomes_table(frame: pl.DataFrame) -> pl.DataFrame:
     rows = made(frame).filter(pl.col("outcome").is_not_null()).sort("requested_at", descending=True)
     return rows.select(
         pl.col("client_id").alias("Client"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Requested"),
+        day_text("requested_at").alias("Requested"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
         therapist_label("to_name", "to_therapist_id").alias("To"),
         one_decimal(pl.col("srs_before")).alias("SRS with previous (last ≤3)"),
@@ -213,7 +213,7 @@ def requests_table(frame: pl.DataFrame) -> pl.DataFrame:
     rows = made(frame).sort("requested_at", descending=True)
     return rows.select(
         pl.col("request_id").alias("Request"),
-        pl.col("requested_at").dt.to_string("%Y-%m-%d").fill_null(MISSING).alias("Requested"),
+        day_text("requested_at").alias("Requested"),
         pl.col("client_id").alias("Client"),
         therapist_label("from_name", "from_therapist_id").alias("From"),
         therapist_label("to_name", "to_therapist_id", missing=MISSING).alias("To"),

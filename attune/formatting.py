@@ -80,6 +80,11 @@ def day(value: date | datetime | None) -> str:
     return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
 
 
+def day_text(column: str) -> pl.Expr:
+    """`day` for a date or datetime column of a table: "2026-11-20", or MISSING."""
+    return pl.col(column).dt.to_string("%Y-%m-%d").fill_null(MISSING)
+
+
 def period(start: date, end: date) -> str:
     days = (end - start).days + 1
     span = f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import pytest
 
 from attune import settings
 from attune.formatting import (
+    MISSING,
     card_rate,
     card_share,
     counted,
+    day,
+    day_text,
     natural_key,
     natural_order,
     noun_for,
@@ -77,3 +82,8 @@ def test_names_with_numbers_sort_as_people_count():
     assert frame.sort(natural_order(frame["level"]))["level"].to_list() == expected
     rooms = pl.DataFrame({"level": ["Site 2 room 10", "Site 2 room 9", None]})  # one order for both forms
     assert rooms.sort(natural_order(rooms["level"]))["level"].to_list() == [None, "Site 2 room 9", "Site 2 room 10"]
+
+
+def test_day_text_writes_dates_and_datetimes_as_day_does():
+    frame = pl.DataFrame({"when": [datetime(2026, 11, 20, 9, 30), None]})
+    assert frame.select(day_text("when")).to_series().to_list() == [day(datetime(2026, 11, 20, 9, 30)), MISSING]
