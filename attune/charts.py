@@ -414,9 +414,9 @@ def partial_months(start: date, end: date) -> dict[date, str]:
     return partial
 
 
-def mark_partial_months(fig: go.Figure, months: pl.Series, totals: pl.Series, period: tuple[date, date] | None) -> None:
-    """Fade the bars of the months the period covers only in part and say so above them (stacked month bars
-    whose x is each month's first day, `totals` the stack heights)."""
+def mark_partial_months(fig: go.Figure, period: tuple[date, date] | None) -> None:
+    """Fade the bars of the months the period covers only in part and say so above each stack (stacked month
+    bars whose x is each month's first day)."""
     if period is None:
         return
     partial = partial_months(*period)
@@ -424,9 +424,13 @@ def mark_partial_months(fig: go.Figure, months: pl.Series, totals: pl.Series, pe
     def day_of(value) -> date:  # months come as dates or datetimes; a trace holds its x as numpy datetime64
         return np.datetime64(value, "D").astype(date)
 
+    stacks: dict[date, float] = {}
     for trace in fig.data:
-        trace.marker.opacity = [0.4 if day_of(x) in partial else 1.0 for x in trace.x]
-    for month, total in zip(map(day_of, months), totals, strict=True):
+        months = [day_of(x) for x in trace.x]
+        trace.marker.opacity = [0.4 if month in partial else 1.0 for month in months]
+        for month, height in zip(months, trace.y, strict=True):
+            stacks[month] = stacks.get(month, 0) + height
+    for month, total in stacks.items():
         if month in partial:
             fig.add_annotation(x=month, y=total, text=f"part month:<br>{partial[month]}", showarrow=False,
                                yanchor="bottom", yshift=4, font={"color": GREY, "size": FONT_SIZE - 2})
@@ -447,8 +451,7 @@ def theme_counts(frame: pl.DataFrame, themes: list[str], period: tuple[date, dat
         fig.add_trace(bar(x=part["period_start"], y=part["comments"], name=theme,
                           marker_color=PALETTE[i % len(PALETTE)],
                           hovertemplate=f"%{{x|%b %Y}}<br>{theme}: %{{y}} comments<extra></extra>"))
-    stacks = frame.group_by("period_start").agg(pl.col("comments").sum()).sort("period_start")
-    mark_partial_months(fig, stacks["period_start"], stacks["comments"], period)
+    mark_partial_months(fig, period)
     return fig
 
 

@@ -241,8 +241,7 @@ def category_months(frame: pl.DataFrame, period: tuple[date, date] | None = None
         fig.add_trace(bar(x=rows["month"], y=rows["requests"], name=category,
                           marker_color=CATEGORY_COLOURS[category],
                           hovertemplate=f"%{{x|%b %Y}}<br>{category}: %{{y}}<extra></extra>"))
-    stacks = frame.group_by("month").agg(pl.col("requests").sum()).sort("month")
-    mark_partial_months(fig, stacks["month"], stacks["requests"], period)
+    mark_partial_months(fig, period)
     return fig
 
 

@@ -5,6 +5,7 @@ from datetime import date
 import polars as pl
 
 from attune import charts, rate_charts, therapist_charts
+from attune.fit import CATEGORY_ORDER
 from attune.rate_charts import RateSeries
 
 NO_SHOW = RateSeries("no_show", "No-show", "no_show", "kept")
@@ -116,7 +117,7 @@ def test_months_the_period_covers_in_part_are_faded_and_labelled():
         date(2026, 8, 1): "3 of 31 days", date(2026, 11, 1): "20 of 30 days"}
     assert charts.partial_months(date(2026, 9, 1), date(2026, 10, 31)) == {}
     months = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
-    frame = pl.DataFrame({"month": months * 2, "category": ["Fit"] * 4 + ["Approach"] * 4,
+    frame = pl.DataFrame({"month": months * 2, "category": [CATEGORY_ORDER[0]] * 4 + [CATEGORY_ORDER[1]] * 4,
                           "requests": [1, 9, 8, 5, 0, 3, 4, 2]})
     fig = rate_charts.category_months(frame, (date(2026, 8, 29), date(2026, 11, 20)))
     assert {tuple(t.marker.opacity) for t in fig.data} == {(0.4, 1.0, 1.0, 0.4)}
