@@ -185,6 +185,11 @@ def _standing(row: dict, min_clients: int) -> str:
     return "; ".join(notes) if notes else "Within the expected range on every measure"
 
 
+def _if_compared(value: pl.Expr) -> pl.Expr:
+    """`value` for a therapist compared with the clinic, the em dash for one with too few clients."""
+    return pl.when(~pl.col("compared")).then(pl.lit(MISSING)).otherwise(value)
+
+
 def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.DataFrame:
     """The page's table: selected therapists by name, rates with denominators and intervals, no rank."""
     shown = frame.filter(pl.col("selected")).sort("therapist_name", "therapist_id")
@@ -198,12 +203,11 @@ def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.
         pl.when(hide | pl.col("srs_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
             "{} ({}–{})", pl.col("mean_srs").round(1), pl.col("srs_low").round(1), pl.col("srs_high").round(1)))
         .alias("Mean SRS (95% CI)"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("below_cutoff", "rated_sessions"))
-        .alias(f"Sessions below {SRS_CUTOFF:g}"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("no_show", "no_show_denominator")).alias("No-show"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("no_show_low", "no_show_high")).alias("No-show 95% CI"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("dropouts", "ended_episodes")).alias("Dropout"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("dropout_low", "dropout_high")).alias("Dropout 95% CI"),
+        _if_compared(_rate("below_cutoff", "rated_sessions")).alias(f"Sessions below {SRS_CUTOFF:g}"),
+        _if_compared(_rate("no_show", "no_show_denominator")).alias("No-show"),
+        _if_compared(_interval("no_show_low", "no_show_high")).alias("No-show 95% CI"),
+        _if_compared(_rate("dropouts", "ended_episodes")).alias("Dropout"),
+        _if_compared(_interval("dropout_low", "dropout_high")).alias("Dropout 95% CI"),
         pl.col("switch_away").alias("Switch requests away"),
         pl.col("switch_to").alias("Switch requests to"),
     )
@@ -299,9 +303,8 @@ def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.Data
         pl.col("clients").alias("Clients rated twice or more"),
         pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
             _rate("improved", "clients")).alias("Reliably improved"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_interval("improved_low", "improved_high"))
-        .alias("Reliably improved 95% CI"),
-        pl.when(hide).then(pl.lit(MISSING)).otherwise(_rate("deteriorated", "clients")).alias("Reliably worse"),
+        _if_compared(_interval("improved_low", "improved_high")).alias("Reliably improved 95% CI"),
+        _if_compared(_rate("deteriorated", "clients")).alias("Reliably worse"),
         pl.col("clinical_clients").alias("Started in clinical range"),
         pl.when(hide | pl.col("adjusted_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
             "{} ({} to {})", pl.col("adjusted_change").round(1), pl.col("adjusted_low").round(1),
