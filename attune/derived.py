@@ -16,7 +16,7 @@ that builds them changed) since its last build, so a review note that bumps the 
 nothing here, and an episodes import does not rebuild the rating tables. Nor does a sessions import that
 only adds sessions no rating names (RATING_TABLES: attune.ingest works that out and passes them as unchanged).
 A feedback import that only adds ratings later than every stored one (a weekly export) appends them to
-rating_facts instead of rebuilding it (`ratings_batch`).
+rating_facts and updates the SRS figures of their episodes instead of rebuilding both (`ratings_batch`).
 """
 
 from __future__ import annotations
@@ -44,8 +44,16 @@ DERIVED = (  # in this order: ors_pairs and episode_facts read rating_facts
 )
 # The tables built from the ratings view alone: sessions reach them only through the sessions ratings name.
 RATING_TABLES = ("rating_facts", "ors_pairs")
-REFRESHES = tuple(f"refresh_{d.table}" for d in DERIVED)
 TABLES = tuple(d.table for d in DERIVED)
+# What brings a table up to date with one feedback batch of new ratings, later than every stored one, instead
+# of rebuilding it (a weekly export): the batch's ratings are appended to rating_facts, and only their
+# relationships' episodes get new SRS figures.
+TAKES_RATINGS_BATCH = {"rating_facts": ("stage_appended_ratings", "append_rating_facts"),
+                       "episode_facts": ("update_episode_srs",)}
+# The SQL that builds the tables (the episode macros included) is part of every table's fingerprint (the
+# recipe): a new version of it rebuilds them.
+RECIPE_QUERIES = (*(f"refresh_{table}" for table in TABLES), "_episode_macros",
+                  *(name for steps in TAKES_RATINGS_BATCH.values() for name in steps))
 PARAMS = {"dropout_gap_days": DROPOUT_GAP_DAYS}
 
 
@@ -56,7 +64,7 @@ def _meta_key(table: str) -> str:
 def source_fingerprints(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """What each derived table is built from (its source kinds' batches and row counts) and how (the SQL that
     builds them all, so that a new version of it rebuilds them)."""
-    recipe = hashlib.sha256("".join(db.query_sql(name) for name in REFRESHES).encode()).hexdigest()[:16]
+    recipe = hashlib.sha256("".join(db.query_sql(name) for name in RECIPE_QUERIES).encode()).hexdigest()[:16]
     kinds = dict(db.run_query(cur, "derived_source").iter_rows())
     return {d.table: "/".join([*(kinds[k] for k in d.sources), recipe]) for d in DERIVED}
 
@@ -88,26 +96,22 @@ def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False, unchanged: Coll
     not reach them: attune.ingest passes RATING_TABLES for new sessions that no rating names). Only their new
     fingerprint is stored: at 10M sessions that spares a weekly sessions import the 20 s of rebuilding
     rating_facts.
-    `ratings_batch`: a feedback batch that is the whole change to rating_facts' sources (only new ratings, and
-    rating_facts fresh before them; attune.ingest knows). When those ratings all come after the stored ones,
-    they are appended (append_rating_facts.sql) instead of rebuilding the table: a weekly feedback export's case.
+    `ratings_batch`: a feedback batch that is the whole change to the sources of the tables in
+    TAKES_RATINGS_BATCH (only new ratings, and those tables fresh before them; attune.ingest knows). When those
+    ratings all come after the stored ones, they are appended to rating_facts (append_rating_facts.sql) and only
+    their relationships' episodes get new SRS figures, instead of rebuilding both: a weekly feedback export's case.
     """
     fingerprints = source_fingerprints(cur)
     stale = list(TABLES) if force else _stale(cur, fingerprints)
+    appending = (not force and ratings_batch is not None and "rating_facts" in stale
+                 and db.run_row(cur, "rating_facts_appendable", {"batch_id": ratings_batch})[0])
     changed = []
     for table in TABLES:  # in order, so a table is rebuilt after those it reads
         if table in stale:
             if force or table not in unchanged:
-                _bring_up_to_date(cur, table, None if force else ratings_batch)
+                steps = TAKES_RATINGS_BATCH.get(table) if appending else None
+                for name in steps or (f"refresh_{table}",):
+                    db.execute(cur, name, PARAMS | {"batch_id": ratings_batch})
                 changed.append(table)
             db.execute(cur, "set_meta_value", {"key": _meta_key(table), "value": fingerprints[table]})
     return changed
-
-
-def _bring_up_to_date(cur: duckdb.DuckDBPyConnection, table: str, ratings_batch: int | None) -> None:
-    if (table == "rating_facts" and ratings_batch is not None
-            and db.run_row(cur, "rating_facts_appendable", {"batch_id": ratings_batch})[0]):
-        db.execute(cur, "stage_appended_ratings", {"batch_id": ratings_batch})
-        db.execute(cur, "append_rating_facts")
-    else:
-        db.execute(cur, f"refresh_{table}", PARAMS)

@@ -34,3 +34,27 @@ SELECT client_id, therapist_id, start_date, end_date, end_reason, false AS estim
 UNION ALL
 SELECT client_id, therapist_id, start_date, end_date, end_reason, true AS estimated
 FROM estimated_episodes(gap_days, wanted := NOT EXISTS (SELECT 1 FROM episodes));
+
+-- The SRS figures of the episodes in the table or CTE named `episodes` (episode_key, client_id, therapist_id,
+-- start_date, end_date): the mean SRS total of each one's first two rated sessions, how many of those there are
+-- (1-2) and its latest SRS, by episode_key; episodes without an SRS rating are left out. srs_seq numbers a
+-- relationship's SRS ratings by (rated_at, feedback_key) (rating_facts), and an episode's ratings are a run of
+-- them, so its first two are the two lowest numbers. refresh_episode_facts.sql works them out for every episode,
+-- update_episode_srs.sql for those a weekly feedback import rated. (query_table: a macro's tables are bound when
+-- it is defined, before rating_facts exists and where the caller's CTE cannot be seen.)
+CREATE OR REPLACE MACRO episode_srs(episodes) AS TABLE
+WITH rated AS (
+    SELECT ep.episode_key, r.srs_total, r.srs_seq
+    FROM query_table(episodes) ep JOIN query_table('rating_facts') r
+      ON r.client_id = ep.client_id AND r.therapist_id = ep.therapist_id
+     AND r.rated_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR r.rated_at::DATE <= ep.end_date)
+    WHERE r.srs_total IS NOT NULL
+),
+first_rated AS (
+    SELECT episode_key, min(srs_seq) AS first_seq FROM rated GROUP BY episode_key
+)
+SELECT episode_key, avg(srs_total) FILTER (WHERE srs_seq <= first_seq + 1) AS early_srs,
+       count(*) FILTER (WHERE srs_seq <= first_seq + 1) AS early_ratings,
+       arg_max(srs_total, srs_seq) AS last_srs
+FROM rated JOIN first_rated USING (episode_key)
+GROUP BY episode_key;

@@ -1,6 +1,8 @@
 -- Rebuild episode_facts: every episode of care (clinic_episodes: the episodes export, or when none is loaded
 -- the estimate from sessions with the gap rule) with what the Dropout page shows about it, over the whole
--- episode: sessions attended, the last one, the mean SRS of its first two rated sessions and its latest SRS.
+-- episode: sessions attended, the last one, the mean SRS of its first two rated sessions and its latest SRS
+-- (the episode_srs macro, queries/_episode_macros.sql; a weekly feedback export only updates those:
+-- update_episode_srs.sql).
 -- None of that depends on the page's filters (they only choose episodes), so it is worked out once per import
 -- instead of joining the period's episodes to every session and rating on each visit (1.9 s of the page's
 -- 2.3 s at 10M sessions).
@@ -20,29 +22,11 @@ attended AS (
      AND s.scheduled_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR s.scheduled_at::DATE <= ep.end_date)
     WHERE s.status = 'attended'
     GROUP BY ep.episode_key
-),
--- The episode's ratings in order: srs_seq numbers the relationship's SRS ratings by (rated_at, feedback_key)
--- (rating_facts), and an episode's ratings are a run of them, so its first two are the two lowest numbers.
-rated AS (
-    SELECT ep.episode_key, r.srs_total, r.srs_seq
-    FROM ep JOIN rating_facts r
-      ON r.client_id = ep.client_id AND r.therapist_id = ep.therapist_id
-     AND r.rated_at::DATE >= ep.start_date AND (ep.end_date IS NULL OR r.rated_at::DATE <= ep.end_date)
-    WHERE r.srs_total IS NOT NULL
-),
-first_rated AS (
-    SELECT episode_key, min(srs_seq) AS first_seq FROM rated GROUP BY episode_key
-),
-early AS (
-    SELECT episode_key, avg(srs_total) FILTER (WHERE srs_seq <= first_seq + 1) AS early_srs,
-           count(*) FILTER (WHERE srs_seq <= first_seq + 1) AS early_ratings,
-           arg_max(srs_total, srs_seq) AS last_srs
-    FROM rated JOIN first_rated USING (episode_key) GROUP BY episode_key
 )
 SELECT ep.client_id, ep.therapist_id, ep.start_date, ep.end_date, ep.end_reason, ep.estimated,
        coalesce(a.attended_sessions, 0) AS attended_sessions, a.last_attended,
        early.early_srs, coalesce(early.early_ratings, 0) AS early_ratings, early.last_srs
 FROM ep
 LEFT JOIN attended a USING (episode_key)
-LEFT JOIN early USING (episode_key)
+LEFT JOIN episode_srs('ep') early USING (episode_key)
 ORDER BY ep.start_date, ep.therapist_id, ep.client_id;

@@ -373,7 +373,8 @@ def _rating_facts_by_rowid(con) -> list[tuple]:
 def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
         demo_exports, tmp_path, monkeypatch, cutoff, appended):
     """New ratings all later than the stored ones join rating_facts at its end (append_rating_facts.sql): every
-    column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. A week that also holds
+    column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. Their episodes' SRS
+    figures are set again (update_episode_srs.sql): episode_facts equals a rebuild's too. A week that also holds
     a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt, and so is
     a batch holding most of the ratings (cutoff 2025-06-01)."""
     con = db.connect(tmp_path / "weekly.duckdb")
@@ -391,8 +392,10 @@ def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
     report = ingest.import_file(con, week)
     assert report.status == "imported" and report.inserted > 0
     assert ("append_rating_facts" in ran) is appended and ("refresh_rating_facts" in ran) is not appended
-    incremental = _rating_facts_by_rowid(con)
+    assert ("update_episode_srs" in ran) is appended and ("refresh_episode_facts" in ran) is not appended
+    incremental, episodes = _rating_facts_by_rowid(con), whole(con, "episode_facts")
     derived.refresh(con, force=True)
     assert incremental == _rating_facts_by_rowid(con) and len(incremental) == report.inserted + len(
         before.read_text().splitlines()) - 1
+    assert episodes == whole(con, "episode_facts")
     con.close()
