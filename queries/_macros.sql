@@ -162,7 +162,7 @@ CREATE OR REPLACE MACRO is_discussed(review_batch, data_batch, follow_up, as_of)
 --   the relationship), rupture_at TIMESTAMP, before_srs, rupture_srs, drop_points, below_cutoff BOOLEAN,
 --   ratings_since (up to r), status (repaired | unrepaired | open), stopped BOOLEAN (unrepaired because the
 --   client stopped attending), repair_at, repair_srs, sessions_to_repair (ratings after the rupture up to and
---   including the repair), latest_since_srs (the last rating in the window), last_contact TIMESTAMP.
+--   including the repair), latest_since_srs (the last rating in the window).
 CREATE OR REPLACE MACRO rupture_events(as_of, k, cutoff, r, active_days, only_client) AS TABLE
 WITH RECURSIVE rated AS (
     SELECT client_id, therapist_id, rated_at, round(srs_total, 1) AS srs, srs_seq AS seq, srs_prev AS before_srs
@@ -219,13 +219,20 @@ chain AS (
     SELECT p.* FROM pointed p
     JOIN chain c ON p.client_id = c.client_id AND p.therapist_id = c.therapist_id AND p.seq = c.next_seq
 ),
+-- Only a rupture still waiting for its r ratings can be unrepaired because the client stopped attending, so the
+-- last contact is looked up for those relationships alone (at 10M sessions a fifth of the 1.2M), not grouped for
+-- every one: counting the ruptures 4.3-4.6 -> 3.6-3.7 s, storing them (rupture_facts) 0.1-0.6 s less.
+waiting AS (
+    SELECT DISTINCT client_id, therapist_id FROM chain WHERE repair_seq IS NULL AND ratings_since < r
+),
 contact AS (
     SELECT client_id, therapist_id, max(seen_at) AS last_contact FROM (
         SELECT client_id, therapist_id, scheduled_at AS seen_at FROM sessions
+        SEMI JOIN waiting USING (client_id, therapist_id)
         WHERE status = 'attended' AND scheduled_at < as_of::DATE + INTERVAL 1 DAY
           AND (only_client IS NULL OR is_client(client_key, client_id, only_client))
         UNION ALL
-        SELECT client_id, therapist_id, rated_at FROM rated
+        SELECT client_id, therapist_id, rated_at FROM rated SEMI JOIN waiting USING (client_id, therapist_id)
     ) GROUP BY client_id, therapist_id
 ),
 ended AS (
@@ -234,7 +241,7 @@ ended AS (
     GROUP BY client_id, therapist_id
 ),
 judged AS (
-    SELECT c.*, ct.last_contact,
+    SELECT c.*,
            c.repair_seq IS NULL AND c.ratings_since < r
                AND (e.end_date >= c.rated_at::DATE OR as_of::DATE - ct.last_contact::DATE > active_days)
                AS stopped
@@ -249,7 +256,7 @@ SELECT client_id, therapist_id, site, service, seq, rated_at AS rupture_at, befo
             WHEN ratings_since >= r OR coalesce(stopped, false) THEN 'unrepaired'
             ELSE 'open' END AS status,
        coalesce(stopped, false) AS stopped, repair_at, repair_srs, repair_seq - seq AS sessions_to_repair,
-       latest_since_srs, last_contact
+       latest_since_srs
 FROM judged;
 
 -- judged_ruptures: rupture_events for every relationship, read from rupture_facts (stored for the newest day and
