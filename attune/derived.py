@@ -16,7 +16,8 @@ that builds them changed) since its last build, so a review note that bumps the 
 nothing here, and an episodes import does not rebuild the rating tables. Nor does a sessions import that
 only adds sessions no rating names (RATING_TABLES: attune.ingest works that out and passes them as unchanged).
 A feedback import that only adds ratings later than every stored one (a weekly export) appends them to
-rating_facts and updates the SRS figures of their episodes instead of rebuilding both (`ratings_batch`).
+rating_facts (and their ORS to ors_pairs) and updates the SRS figures of their episodes instead of rebuilding
+the three (`ratings_batch`).
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ DERIVED = (  # in this order: ors_pairs and episode_facts read rating_facts
 RATING_TABLES = ("rating_facts", "ors_pairs")
 TABLES = tuple(d.table for d in DERIVED)
 # What brings a table up to date with one feedback batch of new ratings, later than every stored one, instead
-# of rebuilding it (a weekly export): the batch's ratings are appended to rating_facts, and only their
-# relationships' episodes get new SRS figures.
+# of rebuilding it (a weekly export): the batch's ratings are appended to rating_facts, their ORS ratings added
+# to their relationships' in ors_pairs, and only their relationships' episodes get new SRS figures.
 TAKES_RATINGS_BATCH = {"rating_facts": ("stage_appended_ratings", "append_rating_facts"),
+                       "ors_pairs": ("merge_ors_pairs",),
                        "episode_facts": ("update_episode_srs",)}
 # The SQL that builds the tables (the episode macros included) is part of every table's fingerprint (the
 # recipe): a new version of it rebuilds them.
@@ -98,8 +100,9 @@ def refresh(cur: duckdb.DuckDBPyConnection, force: bool = False, unchanged: Coll
     rating_facts.
     `ratings_batch`: a feedback batch that is the whole change to the sources of the tables in
     TAKES_RATINGS_BATCH (only new ratings, and those tables fresh before them; attune.ingest knows). When those
-    ratings all come after the stored ones, they are appended to rating_facts (append_rating_facts.sql) and only
-    their relationships' episodes get new SRS figures, instead of rebuilding both: a weekly feedback export's case.
+    ratings all come after the stored ones, they are appended to rating_facts (append_rating_facts.sql), added to
+    ors_pairs, and only their relationships' episodes get new SRS figures, instead of rebuilding the three: a
+    weekly feedback export's case.
     """
     fingerprints = source_fingerprints(cur)
     stale = list(TABLES) if force else _stale(cur, fingerprints)

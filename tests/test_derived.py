@@ -364,8 +364,11 @@ def _weekly_feedback(demo_exports: Path, folder: Path, cutoff: str) -> tuple[Pat
     return paths
 
 
-def _rating_facts_by_rowid(con) -> list[tuple]:
-    return con.execute("SELECT * FROM rating_facts ORDER BY rowid").fetchall()
+def _rating_tables(con) -> dict[str, list[tuple]]:
+    """Every column of the tables a weekly feedback import brings up to date: rating_facts and episode_facts in
+    rowid order (the order they promise), ors_pairs sorted (it promises none)."""
+    return {"rating_facts": whole(con, "rating_facts"), "episode_facts": whole(con, "episode_facts"),
+            "ors_pairs": sorted(con.execute("SELECT * FROM ors_pairs").fetchall(), key=repr)}
 
 
 @pytest.mark.parametrize(("cutoff", "appended"), [("2026-11-14", True), ("2026-06-01", True), ("2025-06-01", False),
@@ -374,7 +377,8 @@ def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
         demo_exports, tmp_path, monkeypatch, cutoff, appended):
     """New ratings all later than the stored ones join rating_facts at its end (append_rating_facts.sql): every
     column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. Their episodes' SRS
-    figures are set again (update_episode_srs.sql): episode_facts equals a rebuild's too. A week that also holds
+    figures are set again (update_episode_srs.sql) and their ORS added to ors_pairs (merge_ors_pairs.sql): both
+    tables equal a rebuild's too. A week that also holds
     a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt, and so is
     a batch holding most of the ratings (cutoff 2025-06-01)."""
     con = db.connect(tmp_path / "weekly.duckdb")
@@ -393,9 +397,9 @@ def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
     assert report.status == "imported" and report.inserted > 0
     assert ("append_rating_facts" in ran) is appended and ("refresh_rating_facts" in ran) is not appended
     assert ("update_episode_srs" in ran) is appended and ("refresh_episode_facts" in ran) is not appended
-    incremental, episodes = _rating_facts_by_rowid(con), whole(con, "episode_facts")
+    assert ("merge_ors_pairs" in ran) is appended and ("refresh_ors_pairs" in ran) is not appended
+    incremental = _rating_tables(con)
     derived.refresh(con, force=True)
-    assert incremental == _rating_facts_by_rowid(con) and len(incremental) == report.inserted + len(
-        before.read_text().splitlines()) - 1
-    assert episodes == whole(con, "episode_facts")
+    assert incremental == _rating_tables(con)
+    assert len(incremental["rating_facts"]) == report.inserted + len(before.read_text().splitlines()) - 1
     con.close()
