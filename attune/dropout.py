@@ -2,7 +2,7 @@
 
 Definition: an episode of care is a dropout when the client ended it without a planned ending. With an
 episodes export that is its end reason 'dropout'. Without one, episodes are estimated from sessions with the
-gap rule shared with the Overview (`clinic_episodes` / `estimated_episodes` in queries/_macros.sql): a
+gap rule shared with the Overview (`clinic_episodes` / `estimated_episodes` in queries/_episode_macros.sql): a
 client–therapist pair has ended after DROPOUT_GAP_DAYS without an attended session, as a dropout when its last
 booking was not attended. Dropout rate = dropouts / episodes that ended in the period.
 """

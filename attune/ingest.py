@@ -410,10 +410,11 @@ def _note_unplaced_ratings(cur, report: ImportReport) -> None:
 
 def _ratings_batch(cur, fresh: set[str], inserted: int, updated: int, batch_id: int | None) -> int | None:
     """The feedback batch the derived tables may take on its own (derived.TAKES_RATINGS_BATCH: appended to
-    rating_facts, new SRS figures for its episodes): when they were up to date before this import, the import
-    only added ratings (a changed one can move in time or change a relationship's numbering), and fewer than were
-    stored. A batch of most of the ratings (a first import) is rebuilt: that does the same work without staging
-    them (1.6-1.9 s against 1.9-2.2 s for 638,706 ratings into an empty table), and spares the check."""
+    rating_facts, added to ors_pairs, new SRS figures for its episodes): when they were up to date before this
+    import, the import only added ratings (a changed one can move in time or change a relationship's numbering),
+    and fewer than were stored. A batch of most of the ratings (a first import) is rebuilt: that does the same work
+    without staging them (1.6-1.9 s against 1.9-2.2 s for 638,706 ratings into an empty table), and spares the
+    check."""
     if not fresh >= derived.TAKES_RATINGS_BATCH.keys() or updated:
         return None
     stored = cur.execute("SELECT count(*) FROM feedback").fetchall()[0][0] - inserted
