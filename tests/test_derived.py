@@ -378,9 +378,9 @@ def test_a_weekly_feedback_import_appends_to_rating_facts_what_a_rebuild_gives(
     """New ratings all later than the stored ones join rating_facts at its end (append_rating_facts.sql): every
     column, the stored ratings' srs_rev included, and the rowid order equal a rebuild's. Their episodes' SRS
     figures are set again (update_episode_srs.sql) and their ORS added to ors_pairs (merge_ors_pairs.sql): both
-    tables equal a rebuild's too. A week that also holds
-    a late entry for an older session (cutoff None: one rating moved into the week's file) is rebuilt, and so is
-    a batch holding most of the ratings (cutoff 2025-06-01)."""
+    tables equal a rebuild's too. A week that also holds a late entry for an older session (cutoff None: one
+    rating moved into the week's file) is rebuilt, and so is a batch holding most of the ratings (cutoff
+    2025-06-01)."""
     con = db.connect(tmp_path / "weekly.duckdb")
     for kind in ("therapists", "sessions"):
         ingest.import_file(con, demo_exports / f"{kind}.csv")
