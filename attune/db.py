@@ -184,8 +184,9 @@ def bumps_in_this_process() -> int:
 def bump_data_version(cur: duckdb.DuckDBPyConnection, unchanged: Collection[str] = (),
                       ratings_batch: int | None = None) -> None:
     """Mark the data as changed (cache keys move on) and rebuild derived tables if their sources changed
-    (but not those in `unchanged`, which the caller knows this change leaves as they were, and rating_facts by
-    appending when `ratings_batch` is the whole change to it: derived.refresh).
+    (but not those in `unchanged`, which the caller knows this change leaves as they were; and taking a weekly
+    feedback batch on its own, appended rather than rebuilt, when `ratings_batch` is the whole change to them:
+    derived.refresh).
 
     Every import and undo calls this inside its transaction, so derived tables change with the data.
     """
