@@ -141,8 +141,6 @@ def looks_binary(sample: bytes, encoding: str) -> bool:
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
     # Binary formats (zip, PDF, images) have NUL bytes early on. Text may carry a few stray control
     # characters pasted in with a value: in a small export a handful of them was once called binary.
-    # Binary formats (zip, PDF, images) have NUL bytes early on. Text may carry a few stray control
-    # characters pasted in with a value: in a small export a handful of them was once called binary.
     return b"\x00" in head or control > max(len(head) // 10, 32)
 
 
