@@ -48,7 +48,7 @@ RULES: tuple[Rule, ...] = (
     Rule("srs_drop", "attention_srs_drop", "SRS drop",
          "The latest SRS fell from the previous rating, or lies below the client's own average."),
     Rule("rupture", "attention_rupture", "Rupture not yet repaired",
-         "A rupture (a drop of the SRS from the client's previous rating, or a fall below the cutoff) in the last "
+         "A rupture (a drop of the SRS from the client's previous rating, or a fall below the cutoff) in recent "
          "weeks that is not yet repaired: no rating since back near the earlier level. Noticing a rupture is "
          "the first step of repairing it."),
     Rule("switch_request", "attention_switch_request", "Asked to change therapist",

@@ -101,7 +101,7 @@ def headlines(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[Headline
                       f"period: {now['dropouts']:,} of {now['ended_episodes']:,}."
                       + (" No episodes export is loaded: a client–therapist pair counts as ended "
                                    f"after {DROPOUT_GAP_DAYS} days without an attended session, and as a "
-                                   "dropout when its last booking was missed." if estimated else "")),
+                                   "dropout when its last booking was missed or cancelled." if estimated else "")),
         Headline("Switch requests made", now["switch_requests_made"], f"{now['switch_requests_made']:,}",
                  before["switch_requests_made"], "count", neutral=True,
                  help="Requests to change therapist made in the period. Switching is often healthy "

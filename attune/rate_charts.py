@@ -289,8 +289,9 @@ def flow_sankey(frame: pl.DataFrame) -> go.Figure:
               "hovertemplate": "%{label}: %{value} requests<extra></extra>"},
         link={"source": [index[("s", s)] for s in frame["source"]],
               "target": [index[("t", t)] for t in frame["target"]], "value": frame["requests"].to_list(),
-              "color": "rgba(86,180,233,0.35)", "hovertemplate": "%{source.label} %{target.label}: %{value}"
-                                                                   "<extra></extra>"},
+              # the node labels carry their own arrows, so a link names its two therapists itself
+              "customdata": [f"{s} → {t}" for s, t in zip(frame["source"], frame["target"], strict=True)],
+              "color": "rgba(86,180,233,0.35)", "hovertemplate": "%{customdata}: %{value} requests<extra></extra>"},
         textfont={"size": FONT_SIZE - 1}), height=max(340, 40 * max(len(sources), len(targets))))
 
 

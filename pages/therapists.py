@@ -38,7 +38,7 @@ if few:
 show_table(therapists.comparison_table(frame, min_clients), "therapists", filters, key="therapists_table")
 if frame["dropout_estimated"].any():
     st.caption("No episodes export is loaded: dropout is estimated from sessions (no attended session for "
-               "six weeks, last booking missed).")
+               "six weeks, last booking missed or cancelled).")
 st.caption("Mean SRS: every rated session counted once; its interval counts clients, not sessions, because a "
            "client's ratings resemble each other. Rates use Wilson 95% intervals.")
 

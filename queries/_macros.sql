@@ -224,7 +224,7 @@ chain AS (
 ),
 -- Only a rupture still waiting for its r ratings can be unrepaired because the client stopped attending, so the
 -- last contact is looked up for those relationships alone (at 10M sessions a fifth of the 1.2M), not grouped for
--- every one: counting the ruptures 4.3-4.6 -> 3.6-3.7 s, storing them (rupture_facts) 0.1-0.6 s less.
+-- every one: counting the ruptures 4.3-4.6 → 3.6-3.7 s, storing them (rupture_facts) 0.1-0.6 s less.
 waiting AS (
     SELECT DISTINCT client_id, therapist_id FROM chain WHERE repair_seq IS NULL AND ratings_since < r
 ),

@@ -24,7 +24,7 @@ req AS MATERIALIZED (
        OR (q.status = 'open' AND q.requested_at <= $end_date)
 ),
 -- The SRS ratings of the requests' clients, read once for before and after (at 10M sessions each read is a scan of
--- every rating: the query 0.85-1.0 -> 0.55-0.67 s, Fit & switches' slowest step).
+-- every rating: the query 0.85-1.0 → 0.55-0.67 s, Fit & switches' slowest step).
 client_ratings AS MATERIALIZED (
     SELECT client_id, therapist_id, rated_at, feedback_key, srs_total FROM rating_facts
     WHERE srs_total IS NOT NULL AND client_id IN (SELECT client_id FROM req)

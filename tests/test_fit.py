@@ -96,6 +96,9 @@ def test_flows_and_categories_and_months(requests):
     grid = rate_charts.flow_matrix(fit.flows(requests, limit=1))
     assert list(grid.data[0].y) == ["Ann Archer (T1)", "Other therapists (1)"]
     assert list(grid.data[0].x) == ["Ann Archer (T1)", "Other therapists (2)", "No therapist named"]
+    sankey = rate_charts.flow_sankey(fit.flows(requests)).data[0]
+    assert sankey.link.customdata[0] == "Ann Archer (T1) → Bo Berg (T2)"  # one arrow, not the labels' two
+    assert sankey.link.hovertemplate.startswith("%{customdata}: %{value} requests")
     assert fit.by_category(requests)["requests"].sum() == 4
     months = fit.over_time(requests)
     assert months.group_by("month").agg(pl.col("requests").sum()).sort("month").rows() == [

@@ -125,7 +125,7 @@ def prefetch(*loads: tuple) -> None:
 
     They run on worker threads while the page draws what it already has: DuckDB leaves Python's lock while a
     query runs, so queries overlap each other and the page's own table and chart building (a cold Therapists
-    page at 1M sessions: 462-542 -> 399-407 ms, old and new code interleaved in bench/pages.py). The page's
+    page at 1M sessions: 462-542 → 399-407 ms, old and new code interleaved in bench/pages.py). The page's
     `load` of the same function and arguments then takes that result, or waits for it when it is still being
     computed (the cache computes each key once). A prefetch that fails is dropped: the page's own load runs it
     again and reports the error there.

@@ -192,7 +192,7 @@ def save_profile(fid: str, name: str, kind: str, analysis: upload.FileAnalysis, 
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     title = left.text_input("Save this mapping as", value=Path(name).stem, key=f"data_profile_name_{fid}",
                             help="Saved mappings are offered automatically when a file with the same columns "
-                                 "is uploaded again, and work with `attune import FILE --mapping FILE.toml`.")
+                                 "is uploaded again, and work with `attune import FILE --mapping PROFILE.toml`.")
     if right.button("Save mapping", key=f"data_profile_save_{fid}", icon=":material/save:",
                     disabled=bool(plan.blockers)):
         try:

@@ -2,7 +2,7 @@
 
 The app is started exactly as a clinic runs it (`streamlit run app.py`) on a free port, against a
 database built with the real commands (`attune demo`, `attune import`). Debian's chromium is driven by
-Playwright with the launch flags from DESIGN.md. Without chromium the tests are skipped, except under
+Playwright with the launch flags in LAUNCH_ARGS below. Without chromium the tests are skipped, except under
 CI=true where a missing browser fails the run. A failing test leaves a screenshot in test-artifacts/.
 """
 

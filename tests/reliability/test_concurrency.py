@@ -8,7 +8,7 @@ shows after it: never numbers from both. The figures (sessions, requests, errors
 printed at the end of the run.
 
 A command-line import while the dashboard runs is refused with a clear message (one read-write
-process per DuckDB file); see test_database_busy.py.
+process per DuckDB file); see test_database_safety.py.
 """
 
 from __future__ import annotations
