@@ -148,13 +148,15 @@ def _import(args) -> int:
                                           keep_valid=args.keep_valid, imported_by=_who(), progress=progress,
                                           sheet=args.sheet, profile=profile, rejects_dir=args.rejects,
                                           update_attention=False))
+    attention_seconds = None
     if any(report.status == "imported" for report in reports):
-        _update_attention_list(con, quiet=args.json)
+        attention_seconds = _update_attention_list(con, quiet=args.json)
     con.close()
     code = exit_code(reports)
     if args.json:
         print(json.dumps({"exit_code": code, "files": [r.to_dict() for r in reports],
-                          "inserted": _totals(reports)}, indent=2, default=str))
+                          "inserted": _totals(reports), "attention_list_seconds": attention_seconds},
+                         indent=2, default=str))
     else:
         for path, report in zip(paths, reports, strict=True):
             print(report.summary)
@@ -212,14 +214,19 @@ def _undo(args) -> int:
     return 0
 
 
-def _update_attention_list(con, quiet: bool) -> None:
+def _update_attention_list(con, quiet: bool) -> float | None:
     """Store the attention list for the new data (attune/attention_facts.py), saying so: it takes seconds at scale.
+    Returns how long storing it took (None when the stored list was already current).
 
     Once per command, after all its files (each file's own transaction leaves it out): no dashboard can be
     reading the database meanwhile, as a running dashboard keeps the command line out."""
     started = time.perf_counter()
-    if attention.refresh_stored(con) and not quiet:
-        print(f"Updated the attention list in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
+    if not attention.refresh_stored(con):
+        return None
+    took = time.perf_counter() - started
+    if not quiet:
+        print(f"Updated the attention list in {took:.1f} s.", file=sys.stderr)
+    return took
 
 
 def _batches(args) -> int:

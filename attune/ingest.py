@@ -11,6 +11,7 @@ ids with one aggregate, and merge against the table.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,6 +52,28 @@ from attune.reader import (
 __all__ = ["AmbiguousDatesError", "Constant", "ImportReport", "Mapping", "Problem", "import_file"]
 
 Progress = Callable[[float, str], None]
+
+
+class StepClock:
+    """Passes the import's progress messages on and times its steps (each lasts until the next begins), so a
+    report says where an import spent its time: reading, checking, merging, the summary tables..."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+        self._step: str | None = None
+        self._since = time.perf_counter()
+
+    def __call__(self, fraction: float, message: str, step: str | None = None) -> None:
+        self.begin(step)
+        self.progress(fraction, message)
+
+    def begin(self, step: str | None) -> None:
+        """End the current step and start `step` (None: stop timing)."""
+        now = time.perf_counter()
+        if self._step is not None:
+            self.seconds[self._step] = self.seconds.get(self._step, 0.0) + now - self._since
+        self._step, self._since = step, now
 
 # Date formats per reading order, tried in the order the file's own values favour. ISO values
 # (2025-04-03, 2025-04-03 14:00, 2025-04-03T14:00:00) are read by a cast in every family. Two-digit
@@ -115,6 +138,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     file_hash: str | None = None
     rejects_file: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # per step of the import (StepClock)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -219,13 +243,13 @@ def import_file(
     """
     path = Path(path)
     name = display_name or path.name
-    report_progress = progress or (lambda _f, _m: None)
+    clock = StepClock(progress or (lambda _f, _m: None))
     if profile is not None:
         kind = kind or profile.kind
         values = values if values is not None else profile.values
         date_format = profile.date_format if date_format == "auto" else date_format
         sheet = sheet or profile.sheet
-    report_progress(0.0, f"Opening {name}")
+    clock(0.0, f"Opening {name}", "opening")
     with work_folder("import") as workdir:
         try:
             info = inspect_file(path, Path(workdir), sheet=sheet)
@@ -246,7 +270,7 @@ def import_file(
                 "episodes, switch requests or therapist roster. Map the columns on the Data page or "
                 "with --mapping.")])
         mapping = dict(mapping if mapping is not None else auto_mapping(spec, info.headers))
-        report = ImportReport(name, spec.kind, "rejected", file_hash=info.sha256)
+        report = ImportReport(name, spec.kind, "rejected", file_hash=info.sha256, seconds=clock.seconds)
         absent = missing_required(spec, mapping)
         if absent:
             report.problems = [Problem(None, c.name, None, _missing_column_message(c)) for c in absent]
@@ -267,10 +291,11 @@ def import_file(
         try:
             cur.execute("BEGIN TRANSACTION")
             _apply(cur, spec, info, mapping, values or {}, date_format, keep_valid, imported_by, name, report,
-                   report_progress, rejects_dir, Path(workdir))
+                   clock, rejects_dir, Path(workdir))
             if report.status == "imported" and update_attention:
-                report_progress(0.9, "Updating the attention list")
+                clock(0.9, "Updating the attention list", "attention_list")
                 attention.store_current(cur)
+            clock.begin("committing")
             cur.execute("COMMIT" if report.status == "imported" else "ROLLBACK")
         except (AmbiguousDatesError, UnreadableFileError) as exc:
             cur.execute("ROLLBACK")
@@ -285,7 +310,7 @@ def import_file(
             cur.close()
         if report.status == "unchanged":
             _note_earlier_import(con, report)
-        report_progress(1.0, report.summary)
+        clock(1.0, report.summary)
         return report
 
 
@@ -305,7 +330,7 @@ def _note_earlier_import(con: duckdb.DuckDBPyConnection, report: ImportReport) -
 def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_by, name, report, progress,
            rejects_dir, workdir) -> None:
     db.run_script(cur, "_ingest_macros")
-    progress(0.05, f"Reading {name}")
+    progress(0.05, f"Reading {name}", "reading")
     scan = stage(cur, info, workdir)
     if scan.problems:
         report.rows_read = len(scan.lines) + len(scan.problems)
@@ -316,7 +341,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         report.notes.append(f"The file's structure is broken on the {info.unit}s listed; nothing was imported.")
         return
     labels = _labels(spec, mapping, info)
-    progress(0.3, f"Checking {len(scan.lines):,} rows")
+    progress(0.3, f"Checking {len(scan.lines):,} rows", "checking")
     _load_value_words(cur, spec, values)
     plans = {}
     for column in spec.columns:
@@ -342,7 +367,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
                                                          "import until an export gives them an outcome.")]
         report.problem_count = 1
         return
-    progress(0.55, "Looking for repeated ids")
+    progress(0.55, "Looking for repeated ids", "repeated_ids")
     repeats = _reject_duplicates(cur, spec, info.unit)
     if repeats:
         one = repeats == 1
@@ -362,7 +387,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
         if bad == report.rows_read - repeats:
             report.notes.append("Every row has a problem, so nothing was imported.")
             return
-    progress(0.7, "Comparing with the database")
+    progress(0.7, "Comparing with the database", "merging")
     if spec.kind == "feedback":
         _note_unplaced_ratings(cur, report)
     fresh = derived.fresh_tables(cur) if spec.kind in ("sessions", "feedback") else set()
@@ -372,7 +397,7 @@ def _apply(cur, spec, info, mapping, values, date_format, keep_valid, imported_b
     if report.status == "imported":
         # the rating and episode tables the pages read are rebuilt from all the data (a weekly feedback export's
         # ratings are appended to rating_facts): at 10M sessions this can be most of an import, so it is said
-        progress(0.8, "Updating the summary tables")
+        progress(0.8, "Updating the summary tables", "summary_tables")
         if spec.kind == "feedback":
             db.bump_data_version(cur, ratings_batch=_ratings_batch(cur, fresh, inserted, updated, report.batch_id))
         else:

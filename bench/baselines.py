@@ -87,9 +87,13 @@ def attune_import(path: Path, database: Path, env: dict[str, str]) -> dict[str, 
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"attune import {path.name} exited {proc.returncode}: {err[-2000:]}")
-    report = json.loads(out)["files"][0]
+    summary = json.loads(out)
+    report = summary["files"][0]
+    steps = dict(report["seconds"])
+    if summary["attention_list_seconds"] is not None:  # stored by the command after the file's own transaction
+        steps["attention_list"] = summary["attention_list_seconds"]
     return {"file": path.name, "rows": report["rows_read"], "inserted": report["inserted"],
-            "status": report["status"], "wall_s": wall,
+            "status": report["status"], "wall_s": wall, "steps_s": steps,
             "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
             "peak_rss_bytes": rss.peak}
 
@@ -156,7 +160,7 @@ def measure_import(exports: Path, database: Path, schemas: dict[str, pl.Schema],
             "attune_wall_s": run["wall_s"], "attune_net_s": net, "attune_net_cpu_s": net_cpu,
             "attune_rows_per_s": rows / net, "attune_rows_per_s_wall": rows / run["wall_s"],
             "attune_rows_per_cpu_s": rows / net_cpu,
-            "attune_peak_rss_bytes": run["peak_rss_bytes"],
+            "attune_peak_rss_bytes": run["peak_rss_bytes"], "attune_steps_s": run["steps_s"],
             "duckdb": raw, "pandas": pand,
             "ratio_to_duckdb": (rows / net) / raw["rows_per_s"],
             "ratio_to_duckdb_cpu": (rows / net_cpu) / raw["rows_per_cpu_s"],

@@ -256,6 +256,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"  (attune import wall time incl. {imp['cli_startup_s']:.1f} s process start-up: sessions "
                      f"{imp['files']['sessions']['attune_wall_s']:.1f} s, feedback "
                      f"{imp['files']['feedback']['attune_wall_s']:.1f} s)")
+        for kind, f in imp["files"].items():
+            if "attune_steps_s" in f:  # measured before 2026-11-27 without them
+                steps = ", ".join(f"{step.replace('_', ' ')} {took:.2f}" for step, took in f["attune_steps_s"].items())
+                lines.append(f"  {kind} import's steps (s): {steps}")
         lines.append("pages: one script run in ms, median (cpu) and max; change = another therapist picked with "
                      "warm caches; chart JSON sent; served app's peak RSS")
         lines.append(f"  {'page':<22}{'filter':<14}{'cold med (cpu)':>16}{'max':>7}{'warm med (cpu)':>16}{'max':>7}"

@@ -112,6 +112,11 @@ def test_small_run_imports_what_it_generated(small_run):
         for rate in (measured["attune_rows_per_s"], measured["duckdb"]["rows_per_s"], measured["pandas"]["rows_per_s"]):
             assert rate > 0
     assert all(run["status"] == "imported" for run in size["import"]["cli"].values())
+    for kind in ("sessions", "feedback"):  # where each import's time went, attention list included
+        steps = size["import"]["files"][kind]["attune_steps_s"]
+        assert {"reading", "checking", "merging", "summary_tables", "attention_list"} <= steps.keys()
+        assert 0 < sum(steps.values()) < size["import"]["files"][kind]["attune_wall_s"]
+    assert "sessions import's steps (s): opening" in small_run[1]
 
 
 def test_small_run_measures_every_page_under_both_filters(small_run):

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import polars as pl
 import pytest
@@ -174,8 +175,11 @@ def test_cli_import_json_and_exit_codes(tmp_path, demo_exports, write_csv):
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["inserted"]["sessions"] == pl.read_csv(demo_exports / "sessions.csv").height
+    assert summary["attention_list_seconds"] > 0  # stored once, after every file
+    assert all("attention_list" not in report["seconds"] for report in summary["files"])
     again = json.loads(run_cli("import", *files, "--db", str(target), "--json").stdout)
     assert set(again["inserted"].values()) == {0}
+    assert again["attention_list_seconds"] is None  # nothing imported, nothing to store
     bad = write_csv("bad.csv", SESSIONS + "S9,C1,T1,soon,attended,1,North,Adult\n")
     rejected = run_cli("import", str(bad), "--db", str(target), "--json")
     assert rejected.returncode == 1
@@ -224,6 +228,18 @@ def test_progress_moves_forward_and_names_each_step_of_an_import(con, write_csv)
     assert messages.index("Comparing with the database") < messages.index("Updating the summary tables") \
         < messages.index("Updating the attention list")
     assert messages[-1] == report.summary
+
+
+def test_the_report_says_how_long_each_step_took(con, write_csv):
+    started = time.perf_counter()
+    report = ingest.import_file(con, write_csv("sessions.csv", SESSIONS))
+    took = time.perf_counter() - started
+    assert list(report.seconds) == ["opening", "reading", "checking", "repeated_ids", "merging", "summary_tables",
+                                    "attention_list", "committing"]
+    assert all(seconds > 0 for seconds in report.seconds.values())
+    assert sum(report.seconds.values()) <= took
+    bad = ingest.import_file(con, write_csv("bad.csv", SESSIONS.replace("2025-01-14 10:00", "someday")))
+    assert list(bad.seconds) == ["opening", "reading", "checking", "repeated_ids", "committing"]  # rolled back
 
 
 def test_a_rejected_or_unchanged_file_does_not_claim_to_update_anything(con, write_csv):
