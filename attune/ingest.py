@@ -75,6 +75,7 @@ class StepClock:
             self.seconds[self._step] = self.seconds.get(self._step, 0.0) + now - self._since
         self._step, self._since = step, now
 
+
 # Date formats per reading order, tried in the order the file's own values favour. ISO values
 # (2025-04-03, 2025-04-03 14:00, 2025-04-03T14:00:00) are read by a cast in every family. Two-digit
 # years come first: %Y would read "03/04/25" as the year 25.
@@ -295,7 +296,7 @@ def import_file(
             if report.status == "imported" and update_attention:
                 clock(0.9, "Updating the attention list", "attention_list")
                 attention.store_current(cur)
-            clock.begin("committing")
+            clock.begin("committing" if report.status == "imported" else "rolling_back")
             cur.execute("COMMIT" if report.status == "imported" else "ROLLBACK")
         except (AmbiguousDatesError, UnreadableFileError) as exc:
             cur.execute("ROLLBACK")

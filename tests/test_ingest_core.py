@@ -239,7 +239,7 @@ def test_the_report_says_how_long_each_step_took(con, write_csv):
     assert all(seconds > 0 for seconds in report.seconds.values())
     assert sum(report.seconds.values()) <= took
     bad = ingest.import_file(con, write_csv("bad.csv", SESSIONS.replace("2025-01-14 10:00", "someday")))
-    assert list(bad.seconds) == ["opening", "reading", "checking", "repeated_ids", "committing"]  # rolled back
+    assert list(bad.seconds) == ["opening", "reading", "checking", "repeated_ids", "rolling_back"]
 
 
 def test_a_rejected_or_unchanged_file_does_not_claim_to_update_anything(con, write_csv):
