@@ -21,42 +21,50 @@ numbered AS (
     UNION ALL
     SELECT sc.*, rn.rank FROM scoped sc JOIN renumbered rn USING (session_id) WHERE sc.session_number IS NULL
 ),
+-- Two grouping sets over the bookings, by therapist and by the few combinations of the other dimensions
+-- (weekday, hour, session bucket, site, service: at most some thousands); every other breakdown is summed from
+-- the combinations. Nine grouping sets over every booking took 0.33-0.41 s at 10M sessions (12 weeks).
 s AS (
     SELECT status, therapist_id, therapist_name, coalesce(site, '(no site)') AS site,
            coalesce(service, '(no service)') AS service,
            isodow(scheduled_at)::INTEGER AS weekday, hour(scheduled_at)::INTEGER AS hour,
-           number::INTEGER AS session_number
+           CASE WHEN number <= 5 THEN number WHEN number <= 10 THEN 6 ELSE 11 END::INTEGER AS session_bucket
     FROM numbered
 ),
-labelled AS (
-    SELECT *,
-           CASE WHEN session_number <= 1 THEN 'First appointment' ELSE 'Follow-up' END AS visit,
-           CASE WHEN session_number <= 5 THEN session_number WHEN session_number <= 10 THEN 6 ELSE 11 END
-               AS session_bucket
+counted AS (
+    SELECT grouping(therapist_id) = 0 AS per_therapist, therapist_id, any_value(therapist_name) AS therapist_name,
+           weekday, hour, session_bucket, site, service,
+           CASE WHEN session_bucket <= 1 THEN 'First appointment' ELSE 'Follow-up' END AS visit,
+           count(*) AS booked,
+           count(*) FILTER (WHERE status = 'attended') AS attended,
+           count(*) FILTER (WHERE status = 'no_show') AS no_show,
+           count(*) FILTER (WHERE status = 'late_cancel') AS late_cancel,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE status = 'clinician_cancel') AS clinician_cancel
     FROM s
+    GROUP BY GROUPING SETS ((therapist_id), (weekday, hour, session_bucket, site, service))
 ),
 grouped AS (
+    SELECT 'therapist' AS dimension, therapist_id, therapist_name, weekday, hour, visit, session_bucket, site,
+           service, booked, attended, no_show, late_cancel, cancelled, clinician_cancel
+    FROM counted WHERE per_therapist
+    UNION ALL
     SELECT
-        CASE WHEN grouping(therapist_id) = 0 THEN 'therapist'
-             WHEN grouping(weekday) = 0 AND grouping(hour) = 0 THEN 'weekday_hour'
+        CASE WHEN grouping(weekday) = 0 AND grouping(hour) = 0 THEN 'weekday_hour'
              WHEN grouping(weekday) = 0 THEN 'weekday'
              WHEN grouping(hour) = 0 THEN 'hour'
              WHEN grouping(visit) = 0 THEN 'visit'
              WHEN grouping(session_bucket) = 0 THEN 'session'
              WHEN grouping(site) = 0 THEN 'site'
              WHEN grouping(service) = 0 THEN 'service'
-             ELSE 'all' END AS dimension,
-        therapist_id, any_value(therapist_name) AS therapist_name, weekday, hour, visit, session_bucket, site,
-        service,
-        count(*) AS booked,
-        count(*) FILTER (WHERE status = 'attended') AS attended,
-        count(*) FILTER (WHERE status = 'no_show') AS no_show,
-        count(*) FILTER (WHERE status = 'late_cancel') AS late_cancel,
-        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-        count(*) FILTER (WHERE status = 'clinician_cancel') AS clinician_cancel
-    FROM labelled
-    GROUP BY GROUPING SETS ((), (therapist_id), (weekday), (hour), (weekday, hour), (visit), (session_bucket),
-                            (site), (service))
+             ELSE 'all' END,
+        NULL, NULL, weekday, hour, visit, session_bucket, site, service,
+        -- summed over no bookings at all (an empty scope), the 'all' row still counts 0
+        coalesce(sum(booked), 0)::BIGINT, coalesce(sum(attended), 0)::BIGINT, coalesce(sum(no_show), 0)::BIGINT,
+        coalesce(sum(late_cancel), 0)::BIGINT, coalesce(sum(cancelled), 0)::BIGINT,
+        coalesce(sum(clinician_cancel), 0)::BIGINT
+    FROM counted WHERE NOT per_therapist
+    GROUP BY GROUPING SETS ((), (weekday), (hour), (weekday, hour), (visit), (session_bucket), (site), (service))
 )
 SELECT dimension,
        CASE dimension
