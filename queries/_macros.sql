@@ -27,6 +27,17 @@ FROM sessions s LEFT JOIN therapists t USING (therapist_id)
 WHERE in_scope(s.therapist_id, t.supervisor, s.site, s.service, s.scheduled_at, d0, d1, tids, sups, sites,
                services, visible);
 
+-- outcome_counts(status): a group of bookings counted by outcome, as a struct; UNNEST(outcome_counts(status))
+-- in a grouped SELECT gives the columns booked, attended, no_show, late_cancel, cancelled, clinician_cancel.
+CREATE OR REPLACE MACRO outcome_counts(status) AS {
+    'booked': count(*),
+    'attended': count(*) FILTER (WHERE status = 'attended'),
+    'no_show': count(*) FILTER (WHERE status = 'no_show'),
+    'late_cancel': count(*) FILTER (WHERE status = 'late_cancel'),
+    'cancelled': count(*) FILTER (WHERE status = 'cancelled'),
+    'clinician_cancel': count(*) FILTER (WHERE status = 'clinician_cancel')
+};
+
 -- Reads rating_facts, the ratings view stored as a table and rebuilt on import (attune/derived.py).
 CREATE OR REPLACE MACRO scoped_ratings(d0, d1, tids, sups, sites, services, visible) AS TABLE
 SELECT r.* EXCLUDE (feedback_batch, srs_seq, srs_rev, srs_prev, client_key), t.supervisor,

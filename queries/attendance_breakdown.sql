@@ -35,12 +35,7 @@ counted AS (
     SELECT grouping(therapist_id) = 0 AS per_therapist, therapist_id, any_value(therapist_name) AS therapist_name,
            weekday, hour, session_bucket, site, service,
            CASE WHEN session_bucket <= 1 THEN 'First appointment' ELSE 'Follow-up' END AS visit,
-           count(*) AS booked,
-           count(*) FILTER (WHERE status = 'attended') AS attended,
-           count(*) FILTER (WHERE status = 'no_show') AS no_show,
-           count(*) FILTER (WHERE status = 'late_cancel') AS late_cancel,
-           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-           count(*) FILTER (WHERE status = 'clinician_cancel') AS clinician_cancel
+           UNNEST(outcome_counts(status))
     FROM s
     GROUP BY GROUPING SETS ((therapist_id), (weekday, hour, session_bucket, site, service))
 ),

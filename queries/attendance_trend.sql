@@ -2,13 +2,7 @@
 -- Parameters: $start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible,
 --             $grain ('week' or 'month'; weeks start on Monday).
 -- Returns: period DATE, booked, attended, no_show, late_cancel, cancelled, clinician_cancel BIGINT.
-SELECT date_trunc($grain, scheduled_at)::DATE AS period,
-       count(*) AS booked,
-       count(*) FILTER (WHERE status = 'attended') AS attended,
-       count(*) FILTER (WHERE status = 'no_show') AS no_show,
-       count(*) FILTER (WHERE status = 'late_cancel') AS late_cancel,
-       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-       count(*) FILTER (WHERE status = 'clinician_cancel') AS clinician_cancel
+SELECT date_trunc($grain, scheduled_at)::DATE AS period, UNNEST(outcome_counts(status))
 FROM scoped_sessions($start_date, $end_date, $therapist_ids, $supervisors, $sites, $services, $visible)
 GROUP BY 1
 ORDER BY 1;
