@@ -185,23 +185,24 @@ def _standing(row: dict, min_clients: int) -> str:
     return "; ".join(notes) if notes else "Within the expected range on every measure"
 
 
-def _if_compared(value: pl.Expr) -> pl.Expr:
-    """`value` for a therapist compared with the clinic, the em dash for one with too few clients."""
-    return pl.when(~pl.col("compared")).then(pl.lit(MISSING)).otherwise(value)
+def _if_compared(value: pl.Expr, unknown: pl.Expr | None = None) -> pl.Expr:
+    """`value` for a therapist compared with the clinic, the em dash for one with too few clients (or where
+    `unknown` holds: a figure with no interval to show)."""
+    hide = ~pl.col("compared") if unknown is None else ~pl.col("compared") | unknown
+    return pl.when(hide).then(pl.lit(MISSING)).otherwise(value)
 
 
 def comparison_table(frame: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.DataFrame:
     """The page's table: selected therapists by name, rates with denominators and intervals, no rank."""
     shown = frame.filter(pl.col("selected")).sort("therapist_name", "therapist_id")
-    hide = ~pl.col("compared")
     out = shown.select(
         pl.col("therapist_name").alias("Therapist"),
         pl.col("therapist_id").alias("ID"),
         pl.col("supervisor").alias("Team"),
         pl.col("active_clients").alias("Active clients"),
         pl.col("sessions_held").alias("Sessions"),
-        pl.when(hide | pl.col("srs_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
-            "{} ({}–{})", pl.col("mean_srs").round(1), pl.col("srs_low").round(1), pl.col("srs_high").round(1)))
+        _if_compared(pl.format("{} ({}–{})", pl.col("mean_srs").round(1), pl.col("srs_low").round(1),
+                               pl.col("srs_high").round(1)), unknown=pl.col("srs_low").is_null())
         .alias("Mean SRS (95% CI)"),
         _if_compared(_rate("below_cutoff", "rated_sessions")).alias(f"Sessions below {SRS_CUTOFF:g}"),
         _if_compared(_rate("no_show", "no_show_denominator")).alias("No-show"),
@@ -296,19 +297,18 @@ def _ors_aggregates() -> list[pl.Expr]:
 
 def ors_table(outcomes: pl.DataFrame, min_clients: int = MIN_CLIENTS) -> pl.DataFrame:
     shown = outcomes.filter(pl.col("selected"))
-    hide = ~pl.col("compared")
     return shown.select(
         pl.when(pl.col("therapist_id") == CLINIC_ROW).then(pl.col("therapist_name")).otherwise(therapist_label())
         .alias("Therapist"),  # "Whole clinic", not "Whole clinic (clinic)"
         pl.col("clients").alias("Clients rated twice or more"),
-        pl.when(hide).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
+        pl.when(~pl.col("compared")).then(pl.lit(f"Too few to compare (fewer than {min_clients} clients)")).otherwise(
             _rate("improved", "clients")).alias("Reliably improved"),
         _if_compared(_interval("improved_low", "improved_high")).alias("Reliably improved 95% CI"),
         _if_compared(_rate("deteriorated", "clients")).alias("Reliably worse"),
         pl.col("clinical_clients").alias("Started in clinical range"),
-        pl.when(hide | pl.col("adjusted_low").is_null()).then(pl.lit(MISSING)).otherwise(pl.format(
-            "{} ({} to {})", pl.col("adjusted_change").round(1), pl.col("adjusted_low").round(1),
-            pl.col("adjusted_high").round(1))).alias("Severity-adjusted change (95% CI)"),
+        _if_compared(pl.format("{} ({} to {})", pl.col("adjusted_change").round(1), pl.col("adjusted_low").round(1),
+                               pl.col("adjusted_high").round(1)), unknown=pl.col("adjusted_low").is_null())
+        .alias("Severity-adjusted change (95% CI)"),
     )
 
 
